@@ -1,0 +1,1 @@
+"""OncoDCC: the regional Dossier Communicant de Cancérologie."""

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "oncodcc.accounts"
+    label = "accounts"
+    verbose_name = "Comptes"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401

@@ -1,0 +1,23 @@
+"""Logins, logouts and failed logins go to the audit trail (no password, no typed username kept)."""
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from oncodcc.audit import services as audit
+from oncodcc.audit.services import Action
+
+
+@receiver(user_logged_in)
+def on_login(sender, request, user, **kwargs):
+    audit.record(actor=user, action=Action.LOGIN)
+
+
+@receiver(user_logged_out)
+def on_logout(sender, request, user, **kwargs):
+    if user is not None:
+        audit.record(actor=user, action=Action.LOGOUT)
+
+
+@receiver(user_login_failed)
+def on_login_failed(sender, credentials, request=None, **kwargs):
+    audit.record(actor=None, action=Action.LOGIN_FAILED)

@@ -1,0 +1,82 @@
+"""Home page per role, health check, error pages."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.db.models import Q
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from oncodcc.accounts.models import Role
+from oncodcc.rcp.models import Fiche, Meeting, Registration
+from oncodcc.rcp.scope import boards_of
+
+
+def home(request):
+    user = request.user
+    now = timezone.now()
+    boards = boards_of(user)
+    next_meetings = (
+        Meeting.objects.filter(board__in=boards, starts_at__gte=now - timezone.timedelta(hours=6))
+        .exclude(status=Meeting.Status.CANCELLED)
+        .select_related("board").order_by("starts_at")[:8]
+    )
+    mine = Q(created_by=user)
+    if user.practitioner_id:
+        mine |= Q(requesting_doctor_id=user.practitioner_id) | Q(presenting_doctor_id=user.practitioner_id)
+    my_cases = (
+        Registration.objects.filter(mine, status=Registration.Status.REGISTERED,
+                                    meeting__starts_at__gte=now - timezone.timedelta(days=1))
+        .select_related("patient", "meeting__board").order_by("meeting__starts_at", "position")[:15]
+    )
+    waiting = Fiche.objects.filter(status=Fiche.Status.DRAFT, registration__meeting__board__in=boards)
+    if user.role in {Role.DOCTOR, Role.COORDINATOR} and user.practitioner_id:
+        waiting = waiting.filter(
+            Q(registration__meeting__board__members__practitioner_id=user.practitioner_id,
+              registration__meeting__board__members__is_coordinator=True)
+            | Q(registration__meeting__attendances__practitioner_id=user.practitioner_id)
+        )
+    waiting = (
+        waiting.filter(registration__meeting__starts_at__lte=now)
+        .select_related("patient", "registration__meeting__board")
+        .distinct().order_by("registration__meeting__starts_at")[:15]
+    )
+    return render(request, "core/home.html", {
+        "next_meetings": next_meetings, "my_cases": my_cases, "waiting_fiches": waiting,
+        "is_dpo": user.role == Role.DPO,
+    })
+
+
+@require_GET
+@never_cache
+@login_not_required
+def health(request):
+    """Liveness and database status, for load balancers and monitoring (no patient data)."""
+    database = {"vendor": connection.vendor}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        database["status"] = "ok"
+    except Exception as exc:  # any driver error means the database is down for us
+        database.update(status="error", error=exc.__class__.__name__)
+    ok = database["status"] == "ok"
+    return JsonResponse({"status": "ok" if ok else "error", "database": database}, status=200 if ok else 503)
+
+
+def forbidden(request, exception=None):
+    return render(request, "core/error.html", {"code": 403, "title": "Accès refusé",
+                  "message": str(exception) if exception and str(exception) else
+                  "Vous n'avez pas les droits nécessaires pour cette page."}, status=403)
+
+
+def not_found(request, exception=None):
+    return render(request, "core/error.html", {"code": 404, "title": "Page introuvable",
+                  "message": "Cette page n'existe pas ou plus."}, status=404)
+
+
+def server_error(request):
+    return render(request, "core/error.html", {"code": 500, "title": "Erreur interne",
+                  "message": "Une erreur inattendue est survenue. L'équipe technique a été prévenue."}, status=500)

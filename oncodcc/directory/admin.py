@@ -1,0 +1,19 @@
+from django.contrib import admin
+
+from .models import Organisation, Practitioner
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "finess", "parent", "active")
+    list_filter = ("kind", "active")
+    search_fields = ("name", "short_name", "finess")
+    autocomplete_fields = ("parent",)
+
+
+@admin.register(Practitioner)
+class PractitionerAdmin(admin.ModelAdmin):
+    list_display = ("last_name", "first_name", "rpps", "specialty", "active")
+    list_filter = ("active", "specialty")
+    search_fields = ("last_name", "first_name", "rpps")
+    filter_horizontal = ("organisations",)

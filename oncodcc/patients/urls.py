@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "patients"
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("nouveau/", views.create, name="create"),
+    path("bris-de-glace/", views.break_glass_log, name="break_glass_log"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/modifier/", views.edit, name="edit"),
+    path("<int:pk>/acces/", views.access_history, name="access_history"),
+    path("<int:pk>/bris-de-glace/", views.break_glass, name="break_glass"),
+    path("<int:pk>/equipe/", views.care_team_add, name="care_team_add"),
+]

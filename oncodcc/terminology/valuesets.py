@@ -1,0 +1,91 @@
+"""National value sets (CI-SIS JDV) shipped as JSON data files, with their OID and version.
+
+Codes are validated against these files on input and labels always come from them: never type a label in a
+template. The files live in `data/`; each holds {name, oid, version, source, concepts: [{code, system, display}]}.
+"""
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+DATA_DIR = Path(__file__).parent / "data"
+
+# Short names used in the code, mapped to the national value-set files.
+NATURE_DISCUSSION = "JDV_NatureDiscussion_CISIS"
+CASE_STATUS = "JDV_StatutCasPresente_CISIS"
+QUORUM_STATUS = "JDV_StatutQuorum_CISIS"
+DOCUMENT_STATUS = "JDV_StatutDoc_CISIS"
+PHASE = "JDV_PhaseCancer_CISIS"
+PROGRESSION = "JDV_ProgressionCancer_CISIS"
+TREATMENT_TYPE = "JDV_TypeTraitement_FRCP_CISIS"
+CROSS_CUTTING_CARE = "JDV_TraitementSoins_FRCP_CISIS"
+ORGAN_SYSTEM = "JDV_RCP_Appareil_CISIS"
+ORGAN = "JDV_RCP_Organe_CISIS"
+WHO_PERFORMANCE = "JDV_OMSEchPerf_CISIS"
+TOPOGRAPHY = "JDV_Tumeur_CISIS"
+MORPHOLOGY = "JDV_Morphologie_CISIS"
+LATERALITY = "JDV_ModificateurTopographique_CISIS"
+SPECIALTY = "JDV_Specialite_Medecin_CISIS"
+
+# Codes the rules refer to by meaning.
+NATURE_ORGAN = "ORG-117"
+NATURE_CROSS_CUTTING = "ORG-132"
+CASE_REGISTERED = "ORG-128"
+CASE_DISCUSSED = "ORG-134"
+QUORUM_REACHED = "ORG-126"
+QUORUM_NOT_REACHED = "ORG-133"
+PHASE_INITIAL = "MED-268"
+PHASE_RELAPSE = "MED-244"
+
+
+@dataclass(frozen=True)
+class Concept:
+    code: str
+    system: str
+    display: str
+
+
+@dataclass(frozen=True)
+class ValueSet:
+    name: str
+    oid: str
+    version: str
+    source: str
+    concepts: tuple[Concept, ...]
+
+    @property
+    def by_code(self) -> dict[str, Concept]:
+        return _index(self.name)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self.by_code
+
+    def display(self, code: str | None) -> str:
+        concept = self.by_code.get(code or "")
+        return concept.display if concept else (code or "")
+
+    def choices(self, *, with_code: bool = False) -> list[tuple[str, str]]:
+        if with_code:
+            return [(c.code, f"{c.code} — {c.display}") for c in self.concepts]
+        return [(c.code, c.display) for c in self.concepts]
+
+
+@cache
+def get(name: str) -> ValueSet:
+    raw = json.loads((DATA_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    concepts = tuple(Concept(c["code"], c["system"], c["display"]) for c in raw["concepts"])
+    return ValueSet(raw["name"], raw["oid"], raw["version"], raw["source"], concepts)
+
+
+@cache
+def _index(name: str) -> dict[str, Concept]:
+    return {c.code: c for c in get(name).concepts}
+
+
+def display(name: str, code: str | None) -> str:
+    return get(name).display(code)
+
+
+def all_names() -> list[str]:
+    return sorted(p.stem for p in DATA_DIR.glob("*.json"))

@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from oncodcc.core import views as core_views
+
+admin.site.site_header = "OncoDCC — administration"
+admin.site.site_title = "OncoDCC"
+admin.site.index_title = "Annuaire, RCP et comptes"
+
+urlpatterns = [
+    path("health", core_views.health, name="health"),
+    path("", include("oncodcc.core.urls")),
+    path("comptes/", include("oncodcc.accounts.urls")),
+    path("patients/", include("oncodcc.patients.urls")),
+    path("rcp/", include("oncodcc.rcp.urls")),
+    path("api/", include("oncodcc.api.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "oncodcc.core.views.forbidden"
+handler404 = "oncodcc.core.views.not_found"
+handler500 = "oncodcc.core.views.server_error"

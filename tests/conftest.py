@@ -1,0 +1,62 @@
+import os
+
+import pytest
+
+from tests import factories as f
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _plain_static(settings):
+    # The manifest storage needs collectstatic; tests use plain static files.
+    settings.STORAGES = {**settings.STORAGES,
+                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+
+@pytest.fixture
+def board(db):
+    return f.BoardFactory()
+
+
+@pytest.fixture
+def coordinator(board):
+    user = f.DoctorFactory(role="coordinator")
+    f.add_member(board, user.practitioner, coordinator=True)
+    return user
+
+
+@pytest.fixture
+def secretary(board):
+    user = f.UserFactory(role="secretary", organisation=board.managing_3c)
+    board.secretaries.add(user)
+    return user
+
+
+@pytest.fixture
+def member_doctor(board):
+    user = f.DoctorFactory()
+    f.add_member(board, user.practitioner, specialty=user.practitioner.specialty)
+    return user
+
+
+@pytest.fixture
+def outsider(db):
+    return f.DoctorFactory()
+
+
+@pytest.fixture
+def meeting(board):
+    return f.MeetingFactory(board=board)
+
+
+@pytest.fixture
+def registration(meeting, member_doctor):
+    return f.RegistrationFactory(meeting=meeting, created_by=member_doctor,
+                                 requesting_doctor=member_doctor.practitioner,
+                                 presenting_doctor=member_doctor.practitioner)
+
+
+@pytest.fixture
+def patient(registration):
+    return registration.patient
