@@ -12,7 +12,7 @@ class RequestContext:
 
 
 _SYSTEM = RequestContext(channel="system")
-_current: ContextVar[RequestContext] = ContextVar("audit_request_context", default=_SYSTEM)  # noqa: B039 (frozen)
+_current: ContextVar[RequestContext] = ContextVar("audit_request_context", default=_SYSTEM)
 
 
 def current() -> RequestContext:
