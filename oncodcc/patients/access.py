@@ -1,6 +1,7 @@
 """Who may see a patient: the one place that answers it (DOMAIN.md, ARCHITECTURE.md §3).
 
-A user may open a patient's record when they are in the patient's care team (or the patient's GP), a member,
+A user may open a patient's record when they are in the patient's care team (or the patient's GP), created the
+record (a secretary goes on to register the case), a member,
 coordinator or secretary of a board where the patient is or was registered, 3C/DSRC staff over such a board,
 or when they opened a justified break-the-glass access that has not expired. The DPO reads access histories,
 not clinical data.
@@ -18,8 +19,9 @@ from oncodcc.rcp.scope import boards_of
 
 from .models import CareTeamMember, Patient
 
-# Roles that may ask for break-the-glass access (clinical or organisational work on a case).
-BREAK_GLASS_ROLES = {Role.DOCTOR, Role.COORDINATOR, Role.SECRETARY}
+# Roles that work on cases: create patients, register them, write fiches, and may break the glass.
+WRITER_ROLES = {Role.DOCTOR, Role.COORDINATOR, Role.SECRETARY}
+BREAK_GLASS_ROLES = WRITER_ROLES
 
 
 class AccessDenied(Exception):
@@ -31,6 +33,8 @@ def patient_scope(user) -> Q:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Q(pk__in=[])
     q = Q(pk__in=Registration.objects.filter(meeting__board__in=boards_of(user)).values("patient_id"))
+    if user.role in WRITER_ROLES:
+        q |= Q(created_by=user)
     if user.practitioner_id:
         q |= Q(pk__in=CareTeamMember.objects.filter(practitioner_id=user.practitioner_id).values("patient_id"))
         q |= Q(gp_id=user.practitioner_id)
@@ -52,7 +56,7 @@ def can_view_patient(user, patient: Patient) -> bool:
 
 def can_edit_patient(user, patient: Patient) -> bool:
     """Clinicians and secretaries with a relation edit; administrators and the DPO only read."""
-    return user.role in {Role.DOCTOR, Role.COORDINATOR, Role.SECRETARY} and can_view_patient(user, patient)
+    return user.role in WRITER_ROLES and can_view_patient(user, patient)
 
 
 def can_view_access_history(user, patient: Patient) -> bool:
@@ -74,7 +78,7 @@ def can_break_glass(user) -> bool:
 
 def can_register_patients(user) -> bool:
     """Doctors and secretaries put cases on a meeting's list (the patient found through search)."""
-    return getattr(user, "is_authenticated", False) and user.role in {Role.DOCTOR, Role.COORDINATOR, Role.SECRETARY}
+    return getattr(user, "is_authenticated", False) and user.role in WRITER_ROLES
 
 
 def break_glass_duration() -> timedelta:
