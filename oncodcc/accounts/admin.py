@@ -1,20 +1,22 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group
 
-from .models import User
+from oncodcc.core.admin import RoleAdmin, is_manager
 
+from .models import Role, User
 
-def _administrators_only(request) -> bool:
-    """The admin is for 3C/DSRC and system administrators (directory, boards, accounts) only."""
-    user = request.user
-    return user.is_active and user.is_staff and user.is_administrator
-
-
-admin.site.has_permission = _administrators_only
+# The admin is for 3C/DSRC and system administrators (directory, boards, accounts) only.
+admin.site.has_permission = lambda request: is_manager(request.user)
+# Rights come from roles, not from groups.
+admin.site.unregister(Group)
 
 
 @admin.register(User)
-class DccUserAdmin(UserAdmin):
+class DccUserAdmin(RoleAdmin, UserAdmin):
+    # Accounts are managed by the DSRC and the system administrators.
+    manager_roles = {Role.ADMIN_DSRC, Role.SYSADMIN}
+
     fieldsets = (*UserAdmin.fieldsets, ("OncoDCC", {"fields": ("role", "practitioner", "organisation")}))
     add_fieldsets = (*UserAdmin.add_fieldsets, ("OncoDCC", {"fields": ("role", "practitioner", "organisation")}))
     list_display = ("username", "last_name", "first_name", "role", "organisation", "is_active")

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from oncodcc.core.admin import RoleAdmin
+
 from .models import Organisation, Practitioner
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(RoleAdmin):
     list_display = ("name", "kind", "finess", "parent", "active")
     list_filter = ("kind", "active")
     search_fields = ("name", "short_name", "finess")
@@ -12,7 +14,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Practitioner)
-class PractitionerAdmin(admin.ModelAdmin):
+class PractitionerAdmin(RoleAdmin):
     list_display = ("last_name", "first_name", "rpps", "specialty", "active")
     list_filter = ("active", "specialty")
     search_fields = ("last_name", "first_name", "rpps")

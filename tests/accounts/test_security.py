@@ -97,3 +97,15 @@ def test_admin_is_for_administrators_only(client):
     client.force_login(admin)
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/rcp/board/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_3c_admin_manages_only_the_boards_of_their_3c(client):
+    mine = f.BoardFactory(name="RCP Thorax du 3C")
+    other = f.BoardFactory(name="RCP Urologie d'un autre 3C")
+    admin_3c = f.UserFactory(role="admin_3c", is_staff=True, organisation=mine.managing_3c)
+    client.force_login(admin_3c)
+    listing = client.get("/admin/rcp/board/").content.decode()
+    assert mine.name in listing and other.name not in listing
+    assert client.get(f"/admin/rcp/board/{other.pk}/change/").status_code == 302  # not in its queryset
+    assert client.get("/admin/accounts/user/").status_code == 403  # accounts: DSRC and sysadmin
