@@ -1,34 +1,277 @@
-"""SCAFFOLD: replaced by the real views."""
-from django.http import Http404
+"""Patient screens: search, creation, record, identity edit, access history, break-the-glass.
+
+Thin views: parse the request, call a selector or a service, render. Authorization and audit live in
+selectors.py / services.py / access.py."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from oncodcc.accounts.models import Role
+
+from . import access, selectors, services
+from .forms import BreakGlassForm, CareTeamForm, PatientCreateForm, PatientForm, SearchForm
+from .models import OID_INS_NIA, OID_INS_NIR, OID_INS_NIR_DEMO, OID_INS_NIR_TEST, CareTeamMember, Patient
+from .timeline import patient_timeline
+
+ROLE_LABELS = {code: str(label) for code, label in Role.choices}
+
+INS_OID_LABELS = {
+    OID_INS_NIR: "INS-NIR",
+    OID_INS_NIA: "INS-NIA",
+    OID_INS_NIR_TEST: "INS-NIR de test",
+    OID_INS_NIR_DEMO: "INS-NIR de démonstration",
+}
+
+# Identity attributes (HL7 table 0445 / FR Core), as shown on the record.
+FLAG_LABELS = {
+    "VIDE": "non encore qualifiée",
+    "DOUB": "doublon",
+    "DESA": "désactivée",
+    "DPOT": "doublon potentiel",
+    "DOUA": "doublon avéré",
+    "COLP": "collision potentielle",
+    "COLV": "collision avérée",
+    "FILI": "filiation",
+    "CACH": "cachée",
+    "ANOM": "anonyme",
+    "IDVER": "vérifiée par le patient",
+    "RECD": "reçue d'un autre domaine",
+    "IDRA": "rapprochée dans un autre domaine",
+    "USUR": "usurpée",
+    "HOMD": "homonyme détecté",
+    "HOMA": "homonyme avéré",
+    "INVA": "invalidée",
+    "FICT": "fictive",
+    "DOUT": "douteuse",
+}
 
 
-def access_history(request, *args, **kwargs):
-    raise Http404
+def _forbidden(request, message: str = "") -> HttpResponse:
+    return render(request, "core/error.html", {
+        "code": 403, "title": "Accès refusé",
+        "message": message or "Vous n'avez pas les droits nécessaires pour cette page.",
+    }, status=403)
 
 
-def break_glass(request, *args, **kwargs):
-    raise Http404
+def _record_denied(request, patient_pk: int) -> HttpResponse:
+    """403 on a record: says nothing about the patient, offers break-the-glass to those who may use it."""
+    return render(request, "patients/access_denied.html", {
+        "patient_pk": patient_pk, "can_break_glass": access.can_break_glass(request.user),
+    }, status=403)
 
 
-def break_glass_log(request, *args, **kwargs):
-    raise Http404
+# --- search -----------------------------------------------------------------------------------------------------
 
 
-def care_team_add(request, *args, **kwargs):
-    raise Http404
+@require_GET
+def search(request):
+    form = SearchForm(request.GET)
+    query = None
+    results = None
+    if form.is_valid():
+        query = selectors.parse_query(form.cleaned_data["q"], form.cleaned_data["birth_date"])
+        if not query.is_empty:
+            results = selectors.search_patients(user=request.user, query=query)
+    context = {
+        "form": form, "query": query, "results": results,
+        "can_register": access.can_register_patients(request.user),
+        "can_break_glass": access.can_break_glass(request.user),
+    }
+    htmx = getattr(request, "htmx", None)
+    if htmx and not htmx.history_restore_request:
+        return render(request, "patients/_search_results.html", context)
+    return render(request, "patients/search.html", context)
 
 
-def create(request, *args, **kwargs):
-    raise Http404
+# --- creation and identity edit -----------------------------------------------------------------------------------
 
 
-def detail(request, *args, **kwargs):
-    raise Http404
+def _next_meeting(request) -> str:
+    value = request.GET.get("next_meeting", "")
+    return value if value.isdigit() and len(value) < 19 else ""
 
 
-def edit(request, *args, **kwargs):
-    raise Http404
+@require_http_methods(["GET", "POST"])
+def create(request):
+    if not access.can_register_patients(request.user):
+        return _forbidden(request, "La création d'un patient est réservée aux médecins et secrétaires de RCP.")
+    form = PatientCreateForm(request.POST or None)
+    candidates = []
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                patient = services.create_patient(
+                    actor=request.user, data=form.to_data(), ipp=form.cleaned_data["ipp"],
+                    ipp_organisation=form.cleaned_data["ipp_organisation"],
+                    confirm_not_duplicate=form.cleaned_data["confirm_not_duplicate"],
+                )
+            except services.DuplicateCandidates as exc:
+                visible = set(
+                    access.accessible_patients(request.user)
+                    .filter(pk__in=[c.patient.pk for c in exc.candidates]).values_list("pk", flat=True)
+                )
+                candidates = [(c, c.patient.pk in visible) for c in exc.candidates]
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            except PermissionDenied as exc:
+                return _forbidden(request, str(exc))
+            else:
+                messages.success(request, f"Le dossier de {patient.display_name} a été créé.")
+                meeting = _next_meeting(request)
+                if meeting:
+                    query = urlencode({"patient": patient.pk, "meeting": meeting})
+                    return redirect(f"{reverse('rcp:registration_create')}?{query}")
+                return redirect("patients:detail", pk=patient.pk)
+        if form.errors:
+            status = 400
+    return render(request, "patients/patient_form.html", {
+        "form": form, "creating": True, "candidates": candidates,
+        "action": request.get_full_path(),
+    }, status=status)
 
 
-def search(request, *args, **kwargs):
-    raise Http404
+@require_http_methods(["GET", "POST"])
+def edit(request, pk: int):
+    try:
+        patient = selectors.get_patient(user=request.user, patient_id=pk)
+    except Patient.DoesNotExist as exc:
+        raise Http404 from exc
+    except access.AccessDenied:
+        return _record_denied(request, pk)
+    if not access.can_edit_patient(request.user, patient):
+        return _forbidden(request, "Votre rôle ne permet pas de modifier l'identité de ce patient.")
+    form = PatientForm(request.POST or None, initial=PatientForm.initial_from(patient))
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.update_patient(actor=request.user, patient=patient, data=form.to_data())
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+                patient.refresh_from_db()
+            except PermissionDenied as exc:
+                return _forbidden(request, str(exc))
+            else:
+                messages.success(request, "L'identité du patient a été mise à jour.")
+                return redirect("patients:detail", pk=patient.pk)
+        if form.errors:
+            status = 400
+    return render(request, "patients/patient_form.html", {
+        "form": form, "creating": False, "patient": patient, "action": request.get_full_path(),
+    }, status=status)
+
+
+# --- the record ---------------------------------------------------------------------------------------------------
+
+
+@require_GET
+def detail(request, pk: int):
+    try:
+        patient = selectors.get_patient(user=request.user, patient_id=pk)
+    except Patient.DoesNotExist as exc:
+        raise Http404 from exc
+    except access.AccessDenied:
+        return _record_denied(request, pk)
+    can_edit = access.can_edit_patient(request.user, patient)
+    return render(request, "patients/detail.html", {
+        "patient": patient,
+        "ins_oid_label": INS_OID_LABELS.get(patient.ins_oid, patient.ins_oid),
+        "flags": [(code, FLAG_LABELS.get(code, code)) for code in patient.identity_flags or []],
+        "identifiers": list(patient.identifiers.all()),
+        "care_team": list(patient.care_team.select_related("practitioner").order_by("since", "id")),
+        "timeline": patient_timeline(patient),
+        "can_edit": can_edit,
+        "can_view_history": access.can_view_access_history(request.user, patient),
+        "can_register": access.can_register_patients(request.user),
+        "care_team_form": CareTeamForm() if can_edit else None,
+    })
+
+
+@require_POST
+def care_team_add(request, pk: int):
+    patient = get_object_or_404(Patient, pk=pk)
+    if not access.can_edit_patient(request.user, patient):
+        return _forbidden(request, "Votre rôle ne permet pas de modifier l'équipe de soins de ce patient.")
+    form = CareTeamForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choisissez un professionnel de santé et un rôle valides.")
+        return redirect("patients:detail", pk=patient.pk)
+    try:
+        member = services.add_to_care_team(
+            actor=request.user, patient=patient, practitioner=form.cleaned_data["practitioner"],
+            role=form.cleaned_data["role"],
+        )
+    except PermissionDenied as exc:
+        return _forbidden(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("patients:detail", pk=patient.pk)
+    messages.success(request, f"{member.practitioner} fait partie de l'équipe de soins "
+                              f"({CareTeamMember.Role(member.role).label}).")
+    return redirect("patients:detail", pk=patient.pk)
+
+
+# --- traceability -------------------------------------------------------------------------------------------------
+
+
+@require_GET
+def access_history(request, pk: int):
+    # The header only: the DPO reads histories without clinical access, so no access check (nor audit) here.
+    patient = get_object_or_404(
+        Patient.objects.only("id", "birth_name", "used_name", "used_given_name", "first_birth_given_name",
+                             "birth_date", "sex"),
+        pk=pk,
+    )
+    try:
+        entries = selectors.access_history(user=request.user, patient=patient)
+    except access.AccessDenied:
+        return _forbidden(request, "L'historique des accès est réservé au DPO et à l'équipe de soins du patient.")
+    rows = [(entry, ROLE_LABELS.get(entry.actor_role, entry.actor_role)) for entry in entries]
+    return render(request, "patients/access_history.html", {
+        "patient": patient, "rows": rows, "can_view_patient": access.can_view_patient(request.user, patient),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def break_glass(request, pk: int):
+    patient = get_object_or_404(Patient.objects.only("id"), pk=pk)
+    if not access.can_break_glass(request.user):
+        return _forbidden(request, "Votre rôle ne permet pas l'accès en bris de glace.")
+    form = BreakGlassForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                grant = services.break_the_glass(actor=request.user, patient=patient,
+                                                 reason=form.cleaned_data["reason"])
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            except PermissionDenied as exc:
+                return _forbidden(request, str(exc))
+            else:
+                expires = timezone.localtime(grant.expires_at).strftime("%d/%m/%Y à %H:%M")
+                messages.warning(request, f"Accès exceptionnel ouvert jusqu'au {expires}. Il est tracé et "
+                                          "contrôlé par le DPO.")
+                return redirect("patients:detail", pk=patient.pk)
+        status = 400
+    return render(request, "patients/break_glass.html", {
+        "patient_pk": patient.pk, "form": form,
+        "hours": int(access.break_glass_duration().total_seconds() // 3600),
+    }, status=status)
+
+
+@require_GET
+def break_glass_log(request):
+    try:
+        grants = list(selectors.break_glass_log(user=request.user))
+    except access.AccessDenied:
+        return _forbidden(request, "La liste des accès en bris de glace est réservée au DPO.")
+    return render(request, "patients/break_glass_log.html", {"grants": grants, "now": timezone.now()})

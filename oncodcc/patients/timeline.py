@@ -1,0 +1,96 @@
+"""The patient's timeline: RCP registrations and fiches RCP (every version), newest first.
+
+Two queries whatever the size of the history (no per-entry query). The caller has already checked and audited the
+access to the patient (selectors.get_patient)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.urls import reverse
+
+from oncodcc.rcp.models import Fiche, Registration
+
+from .models import Patient
+
+REGISTRATION = "registration"
+FICHE = "fiche"
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    kind: str  # REGISTRATION or FICHE
+    pk: int
+    when: datetime  # meeting start for a registration; validation (else creation) for a fiche
+    url: str
+    status: str
+    status_label: str
+    board_name: str
+    meeting_at: datetime
+    registration_id: int
+    # registration
+    question: str = ""
+    requesting_doctor: str = ""
+    presenting_doctor: str = ""
+    # fiche
+    version_number: int | None = None
+    validated_at: datetime | None = None
+    signer_name: str = ""
+
+    @property
+    def is_registration(self) -> bool:
+        return self.kind == REGISTRATION
+
+    @property
+    def is_fiche(self) -> bool:
+        return self.kind == FICHE
+
+
+def _registration_entries(patient: Patient) -> list[TimelineEntry]:
+    registrations = (
+        Registration.objects.filter(patient_id=patient.pk)
+        .select_related("meeting__board", "requesting_doctor", "presenting_doctor")
+        .order_by()
+    )
+    labels = dict(Registration.Status.choices)
+    return [
+        TimelineEntry(
+            kind=REGISTRATION, pk=r.pk, when=r.meeting.starts_at,
+            url=reverse("rcp:registration_detail", args=[r.pk]),
+            status=r.status, status_label=str(labels.get(r.status, r.status)),
+            board_name=r.meeting.board.name, meeting_at=r.meeting.starts_at, registration_id=r.pk,
+            question=r.question, requesting_doctor=str(r.requesting_doctor),
+            presenting_doctor=str(r.presenting_doctor),
+        )
+        for r in registrations
+    ]
+
+
+def _fiche_entries(patient: Patient) -> list[TimelineEntry]:
+    fiches = (
+        Fiche.objects.filter(patient_id=patient.pk)
+        .select_related("registration__meeting__board")
+        .only(
+            "id", "version_number", "status", "validated_at", "signer_name", "created_at", "registration_id",
+            "registration__meeting__starts_at", "registration__meeting__board__name",
+        )
+        .order_by()
+    )
+    labels = dict(Fiche.Status.choices)
+    entries = []
+    for fiche in fiches:
+        meeting = fiche.registration.meeting
+        entries.append(TimelineEntry(
+            kind=FICHE, pk=fiche.pk, when=fiche.validated_at or fiche.created_at,
+            url=reverse("rcp:fiche_detail", args=[fiche.pk]),
+            status=fiche.status, status_label=str(labels.get(fiche.status, fiche.status)),
+            board_name=meeting.board.name, meeting_at=meeting.starts_at, registration_id=fiche.registration_id,
+            version_number=fiche.version_number, validated_at=fiche.validated_at, signer_name=fiche.signer_name,
+        ))
+    return entries
+
+
+def patient_timeline(patient: Patient) -> list[TimelineEntry]:
+    """Registrations and fiches of the patient, newest first (a fiche after its registration on ties)."""
+    entries = _registration_entries(patient) + _fiche_entries(patient)
+    entries.sort(key=lambda e: (e.when, e.kind == FICHE, e.version_number or 0, e.pk), reverse=True)
+    return entries
