@@ -6,34 +6,65 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
 PORT=${PORT:-8000}
 BIND=${BIND:-127.0.0.1}
+started=$SECONDS
 
+echo "==> preparing the database and the static files"
 dcc migrate --noinput -v 0
 dcc collectstatic --noinput -v 0
 dcc demo-data --if-empty
-dcc generate-meetings -v 0
+dcc generate-meetings -v 0 >/dev/null
 
 pids=()
 stop() {
   trap - INT TERM EXIT
   echo; echo "==> stopping OncoDCC"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  # gunicorn lets running requests finish, the worker its current task; then force.
+  for _ in $(seq 1 50); do
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && break
+    sleep 0.2
+  done
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
-trap stop INT TERM EXIT
+trap 'stop; exit 0' INT TERM  # asked to stop: a clean exit
+trap stop EXIT  # a process died, or start-up failed: keep the failing status
 
-gunicorn oncodcc.wsgi:application --bind "$BIND:$PORT" --workers "${WEB_WORKERS:-3}" \
-  --access-logfile - --log-level warning &
+# exec: the pid we hold is the program itself, not a wrapping shell.
+(exec gunicorn oncodcc.wsgi:application --bind "$BIND:$PORT" --workers "${WEB_WORKERS:-3}" \
+  --access-logfile - --log-level warning) &
 pids+=($!)
-dcc db_worker --queue-name '*' --interval 1 &
+# --no-reload: the autoreloader (on under DEBUG) would fork a child that a stop could orphan.
+(exec dcc db_worker --queue-name '*' --interval 1 --no-reload) &
 pids+=($!)
 
-cat <<MSG
+# Wait until the site answers (or a process died).
+url="http://$BIND:$PORT"
+[ "$BIND" = 0.0.0.0 ] && url="http://127.0.0.1:$PORT"
+for _ in $(seq 1 100); do
+  python - "$url/health" <<'PY' && break
+import sys, urllib.request
+try:
+    urllib.request.urlopen(sys.argv[1], timeout=1)
+except Exception:
+    sys.exit(1)
+PY
+  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || { echo "!! a process stopped during start-up" >&2; exit 1; }; done
+  sleep 0.2
+done
 
-  OncoDCC is running on http://$BIND:$PORT/   (Ctrl-C to stop)
-  Database: $(dcc shell -c "from django.db import connection; print(connection.vendor)" 2>/dev/null)
-
-  Demo accounts (synthetic data only), password for all: $(dcc shell -c "from oncodcc.demo.accounts import DEMO_PASSWORD; print(DEMO_PASSWORD)")
-$(dcc shell -c "from oncodcc.demo.accounts import print_accounts; print_accounts()")
-
-MSG
+echo
+echo "  OncoDCC is running on $url/   (Ctrl-C to stop; started in $((SECONDS - started)) s)"
+dcc shell -v 0 --no-imports -c "
+from django.db import connection
+from oncodcc.demo import builder
+from oncodcc.demo.accounts import DEMO_PASSWORD, print_accounts
+print(f'  Database: {connection.vendor} ({connection.settings_dict[\"NAME\"]})')
+if builder.demo_region_exists():
+    print(f'\n  Demo accounts (synthetic data only), password for all: {DEMO_PASSWORD}\n')
+    print_accounts()
+"
+echo
 wait -n "${pids[@]}"

@@ -22,6 +22,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# pip warns about every configured --find-links location that does not exist: noise, filtered out.
+pip_install() {
+  .venv/bin/python -m pip install -q --disable-pip-version-check "$@" \
+    2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+}
+
 req=requirements.txt
 [ "$profile" = test ] && req=requirements-test.txt
 stamp=.venv/.installed-$profile
@@ -31,8 +37,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 if [ ! -f "$stamp" ] || [ "$req" -nt "$stamp" ] || [ requirements.txt -nt "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "==> installing pinned Python packages ($req)"
-  .venv/bin/python -m pip install -q --disable-pip-version-check -r "$req"
-  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . 2>/dev/null \
-    || .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
+  pip_install -r "$req"
+  pip_install --no-deps --no-build-isolation -e . 2>/dev/null || pip_install --no-deps -e .
   touch "$stamp"
 fi

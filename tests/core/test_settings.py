@@ -1,0 +1,50 @@
+"""Production settings: `dcc check --deploy` is clean with the production variables, and refuses the dev key."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+DCC = Path(sys.executable).with_name("dcc")
+
+
+def run_dcc(*args: str, tmp_path, **env: str) -> subprocess.CompletedProcess:
+    # Only the variables given here: not the suite's (DATABASE_URL, DJANGO_ALLOW_ASYNC_UNSAFE, DCC_*).
+    base = {k: v for k, v in os.environ.items()
+            if not k.startswith("DCC_") and k not in {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    return subprocess.run(
+        [str(DCC), *args], env={**base, "DCC_VAR_DIR": str(tmp_path), **env},
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+def production_env() -> dict[str, str]:
+    return {"DCC_DEBUG": "0", "DCC_SECRET_KEY": secrets.token_urlsafe(50), "DCC_ALLOWED_HOSTS": "dcc.example.org"}
+
+
+def test_check_deploy_is_clean_in_production(tmp_path):
+    result = run_dcc("check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path, **production_env())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_development_key_is_refused_in_production(tmp_path):
+    env = production_env()
+    del env["DCC_SECRET_KEY"]
+    result = run_dcc("check", "--deploy", tmp_path=tmp_path, **env)
+    assert result.returncode != 0
+    assert "oncodcc.E001" in result.stdout + result.stderr
+
+
+def test_demo_mode_outside_debug_is_reported(tmp_path):
+    result = run_dcc("check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path,
+                     **production_env(), DCC_DEMO_MODE="1")
+    assert result.returncode != 0
+    assert "oncodcc.W002" in result.stdout + result.stderr
+
+
+def test_demo_data_refused_in_production(tmp_path):
+    result = run_dcc("demo-data", tmp_path=tmp_path, **production_env())
+    assert result.returncode != 0
+    assert "DCC_DEMO_MODE" in result.stderr
