@@ -33,8 +33,9 @@ trap 'stop; exit 0' INT TERM  # asked to stop: a clean exit
 trap stop EXIT  # a process died, or start-up failed: keep the failing status
 
 # exec: the pid we hold is the program itself, not a wrapping shell.
+# The access log keeps the path, never the query string: a search URL carries patients' names.
 (exec gunicorn oncodcc.wsgi:application --bind "$BIND:$PORT" --workers "${WEB_WORKERS:-3}" \
-  --access-logfile - --log-level warning) &
+  --access-logfile - --access-logformat '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms' --log-level warning) &
 pids+=($!)
 # --no-reload: the autoreloader (on under DEBUG) would fork a child that a stop could orphan.
 (exec dcc db_worker --queue-name '*' --interval 1 --no-reload) &
