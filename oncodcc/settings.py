@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # the API docs page with its bundled Swagger assets (no CDN: strict CSP)
     "csp",
     "axes",
     "rules.apps.AutodiscoverRulesConfig",
