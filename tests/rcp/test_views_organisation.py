@@ -398,3 +398,15 @@ def test_reorder_refusals(client, secretary, member_doctor, meeting):
     assert client.post(url, {"registration": gone.pk, "direction": "up"}, **HTMX).status_code == 404
     assert client.post(url, {"registration": elsewhere.pk, "direction": "up"}, **HTMX).status_code == 404
     assert client.post(url, {"registration": "", "direction": "up"}, **HTMX).status_code == 404
+
+
+@pytest.mark.django_db
+def test_meeting_status_returns_to_a_safe_next(client, meeting, coordinator):
+    client.force_login(coordinator)
+    back = f"/rcp/seances/{meeting.pk}/mode-rcp/1/"
+    response = client.post(f"/rcp/seances/{meeting.pk}/statut/", {"status": "open", "next": back})
+    assert response["Location"] == back
+    meeting.refresh_from_db()
+    assert meeting.status == "open"
+    response = client.post(f"/rcp/seances/{meeting.pk}/statut/", {"status": "closed", "next": "https://evil.example/"})
+    assert response["Location"] == f"/rcp/seances/{meeting.pk}/"

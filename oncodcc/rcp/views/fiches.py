@@ -3,14 +3,14 @@ read, print, correct (new version). Views parse, call a selector or a service, r
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from oncodcc.audit.services import Action
 from oncodcc.core.locking import ConcurrentEditError
+from oncodcc.core.navigation import safe_next
 from oncodcc.patients.access import AccessDenied
 
 from ..forms.fiche import FicheEditor, code_datalists, conflict_rows
@@ -22,20 +22,6 @@ from ..services.fiches import FicheInput, FicheValidationError
 DENIED = "Vous n'avez pas accès au dossier de ce patient."
 READ_ONLY = "Vous pouvez consulter ce dossier mais pas modifier ses fiches RCP."
 CONFLICT = "Cette fiche a été modifiée par quelqu'un d'autre pendant votre saisie."
-
-
-# --- helpers shared with the meeting mode ---
-
-def safe_next(request: HttpRequest) -> str:
-    """The `next` field (POST, then GET) when it is a local URL of this site, else ''."""
-    target = (request.POST.get("next") or request.GET.get("next") or "").strip()
-    if (
-        target.startswith("/") and not target.startswith("//") and len(target) <= 2000
-        and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                            require_https=request.is_secure())
-    ):
-        return target
-    return ""
 
 
 def _load(request, pk: int) -> Fiche:

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from oncodcc.core.navigation import safe_next
 from oncodcc.directory.models import Practitioner
 
 from ..forms.organisation import (
@@ -110,7 +111,8 @@ def meeting_status(request, pk: int):
             messages.error(request, message)
     else:
         messages.success(request, f"Séance {meeting.get_status_display()}.")
-    return redirect("rcp:meeting_detail", meeting.pk)
+    # From the meeting mode, "Ouvrir la séance" comes back to the case being shown.
+    return redirect(safe_next(request) or reverse("rcp:meeting_detail", args=[meeting.pk]))
 
 
 # --- attendance panel ---

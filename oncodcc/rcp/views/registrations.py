@@ -4,10 +4,10 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from oncodcc.core.locking import ConcurrentEditError
+from oncodcc.core.navigation import safe_next
 from oncodcc.patients import access
 from oncodcc.patients.models import Patient
 
@@ -175,15 +175,6 @@ def registration_withdraw(request, pk: int):
     return render(request, "rcp/registration_withdraw.html", {"registration": registration, "form": form})
 
 
-def _safe_next(request) -> str | None:
-    target = request.POST.get("next", "")
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return None
-
-
 @require_POST
 def registration_reregister(request, pk: int):
     """The one-click 'réinscrire à la séance suivante' (e.g. quorum not reached when validating the fiche)."""
@@ -193,7 +184,7 @@ def registration_reregister(request, pk: int):
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
-        target = _safe_next(request)
+        target = (safe_next(request) or None)
         return HttpResponseRedirect(target) if target else redirect("rcp:registration_detail", registration.pk)
     messages.success(request, f"Dossier de {registration.patient.display_name} réinscrit : {_placed(new)}.")
     if works_in_board(request.user, new.meeting.board_id):
