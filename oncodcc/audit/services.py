@@ -22,6 +22,7 @@ class Action:
     """Audit actions. Reads of patient data end with `.view`/`.search`; writes with a verb."""
 
     PATIENT_SEARCH = "patient.search"
+    PATIENT_LIST = "patient.list"
     PATIENT_VIEW = "patient.view"
     PATIENT_CREATE = "patient.create"
     PATIENT_UPDATE = "patient.update"

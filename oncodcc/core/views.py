@@ -10,6 +10,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from oncodcc.accounts.models import Role
+from oncodcc.audit import services as audit
+from oncodcc.audit.services import Action
+from oncodcc.patients.access import accessible_patients
 from oncodcc.rcp.models import Fiche, Meeting, Registration
 from oncodcc.rcp.scope import boards_of
 
@@ -26,12 +29,14 @@ def home(request):
     mine = Q(created_by=user)
     if user.practitioner_id:
         mine |= Q(requesting_doctor_id=user.practitioner_id) | Q(presenting_doctor_id=user.practitioner_id)
+    visible = accessible_patients(user).values("pk")
     my_cases = (
-        Registration.objects.filter(mine, status=Registration.Status.REGISTERED,
+        Registration.objects.filter(mine, patient__in=visible, status=Registration.Status.REGISTERED,
                                     meeting__starts_at__gte=now - timezone.timedelta(days=1))
         .select_related("patient", "meeting__board").order_by("meeting__starts_at", "position")[:15]
     )
-    waiting = Fiche.objects.filter(status=Fiche.Status.DRAFT, registration__meeting__board__in=boards)
+    waiting = Fiche.objects.filter(status=Fiche.Status.DRAFT, registration__meeting__board__in=boards,
+                                   patient__in=visible)
     if user.role in {Role.DOCTOR, Role.COORDINATOR} and user.practitioner_id:
         waiting = waiting.filter(
             Q(registration__meeting__board__members__practitioner_id=user.practitioner_id,
@@ -43,6 +48,11 @@ def home(request):
         .select_related("patient", "registration__meeting__board")
         .distinct().order_by("registration__meeting__starts_at")[:15]
     )
+    my_cases, waiting = list(my_cases), list(waiting)
+    shown = sorted({r.patient_id for r in my_cases} | {fiche.patient_id for fiche in waiting})
+    if shown:
+        # The work lists show patients' names: one event for the page, as for a search result list.
+        audit.record(actor=user, action=Action.PATIENT_LIST, details={"patients": shown, "page": "home"})
     return render(request, "core/home.html", {
         "next_meetings": next_meetings, "my_cases": my_cases, "waiting_fiches": waiting,
         "is_dpo": user.role == Role.DPO,

@@ -129,6 +129,7 @@ class AccessEntry:
 ACTION_LABELS = {
     Action.PATIENT_VIEW: "Consultation du dossier",
     Action.PATIENT_SEARCH: "Affiché dans une recherche",
+    Action.PATIENT_LIST: "Affiché dans une liste de travail",
     Action.PATIENT_CREATE: "Création du dossier",
     Action.PATIENT_UPDATE: "Modification de l'identité",
     Action.BREAK_GLASS: "Accès en bris de glace",

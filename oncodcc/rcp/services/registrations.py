@@ -9,6 +9,7 @@ from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
 from oncodcc.core.text import has_control_chars
 from oncodcc.patients import access
+from oncodcc.patients.models import CareTeamMember
 
 from ..models import Meeting, Registration
 from ..scope import is_board_staff
@@ -68,6 +69,10 @@ def register(*, actor, meeting: Meeting, patient, requesting_doctor, presenting_
         presenting_doctor=presenting_doctor, question=question, case_summary=case_summary,
         complete_file=complete_file, created_by=actor,
     )
+    # The requesting and presenting doctors take part in the patient's care (and so keep access to the record).
+    for doctor in {requesting_doctor, presenting_doctor}:
+        CareTeamMember.objects.get_or_create(patient=patient, practitioner=doctor,
+                                             defaults={"role": CareTeamMember.Role.SPECIALIST})
     audit.record(actor=actor, action=Action.REGISTRATION_CREATE, patient=patient, obj=registration,
                  details={"meeting": meeting.pk, "board": meeting.board_id})
     return registration
