@@ -221,6 +221,8 @@ def _parse_item(raw: dict, source: str, seen: dict[str, Item], *, parent: str) -
         if not unit or not (unit.get("valueCoding") or {}).get("code"):
             raise DefinitionError(source, link_id, "une quantité doit préciser son unité (extension questionnaire-unit, UCUM).")
         item.unit = unit["valueCoding"]
+    if item.repeats and item_type not in {"choice", "open-choice"}:
+        raise DefinitionError(source, link_id, "repeats n'est pris en charge que sur les items à choix (plusieurs réponses).")
     if item.max_length is not None and item_type not in {"string", "text", "open-choice"}:
         raise DefinitionError(source, link_id, "maxLength ne s'applique qu'aux textes.")
     for condition in raw.get("enableWhen") or []:
