@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "oncodcc.directory",
     "oncodcc.patients",
     "oncodcc.rcp",
+    "oncodcc.questionnaires",
     "oncodcc.audit",
     "oncodcc.demo",
 ]

@@ -73,6 +73,10 @@ class Board(models.Model):
     recurrence_end = models.DateField(_("dernière séance au plus tard le"), null=True, blank=True)
     place = models.CharField(_("lieu"), max_length=200, blank=True)
     video_url = models.URLField(_("lien de visioconférence"), blank=True)
+    default_form_url = models.CharField(
+        _("formulaire d'organe par défaut"), max_length=200, blank=True,
+        help_text=_("URL canonique (urn:oncodcc:questionnaire:…) ; vide : le formulaire publié pour ses organes."),
+    )
     registration_deadline_hours = models.PositiveSmallIntegerField(
         _("clôture des inscriptions (heures avant la séance)"), default=48
     )
@@ -228,6 +232,10 @@ class Registration(LockVersioned):
     question = models.TextField(_("question posée à la RCP"), validators=[no_control_characters])
     case_summary = models.TextField(_("synthèse du cas"), blank=True, validators=[no_control_characters])
     complete_file = models.BooleanField(_("dossier complet"), default=False)
+    form_url = models.CharField(
+        _("formulaire d'organe"), max_length=200, blank=True,
+        help_text=_("Vide : le formulaire par défaut de la RCP."),
+    )
     moved_to = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="moved_from", editable=False
     )

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from oncodcc.questionnaires import views as organ_views
+
 from .views import boards, fiches, meeting_mode, meetings, registrations
 
 app_name = "rcp"
@@ -23,6 +25,7 @@ urlpatterns = [
     path("inscriptions/<int:pk>/fiche/", fiches.fiche_start, name="fiche_start"),
     path("fiches/<int:pk>/", fiches.fiche_detail, name="fiche_detail"),
     path("fiches/<int:pk>/modifier/", fiches.fiche_edit, name="fiche_edit"),
+    path("fiches/<int:pk>/organe/", organ_views.organ_part, name="fiche_organ_part"),
     path("fiches/<int:pk>/valider/", fiches.fiche_validate, name="fiche_validate"),
     path("fiches/<int:pk>/corriger/", fiches.fiche_correct, name="fiche_correct"),
     path("fiches/<int:pk>/impression/", fiches.fiche_print, name="fiche_print"),

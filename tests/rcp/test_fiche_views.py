@@ -47,6 +47,8 @@ def form_data(editor, **overrides) -> dict:
         _add_form(data, formset.management_form)
         for form in formset.forms:
             _add_form(data, form)
+    if getattr(editor, "organ", None) is not None:
+        _add_form(data, editor.organ)
     for key, value in overrides.items():
         if value is None:
             data.pop(key, None)

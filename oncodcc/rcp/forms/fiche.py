@@ -17,6 +17,10 @@ from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 
 from oncodcc.core.validators import no_control_characters
+from oncodcc.questionnaires import engine
+from oncodcc.questionnaires.forms import PREFIX as ORGAN_PREFIX
+from oncodcc.questionnaires.forms import OrganForm
+from oncodcc.questionnaires.models import FicheAnswers
 from oncodcc.terminology import valuesets as vs
 
 from ..models import Fiche, FurtherTest, ProposedTreatment, Tumour
@@ -309,12 +313,23 @@ def initial_from_fiche(fiche: Fiche) -> dict[str, Any]:
     return initial
 
 
+def organ_record(fiche: Fiche) -> FicheAnswers | None:
+    return FicheAnswers.objects.select_related("questionnaire", "carried_over_from__registration__meeting").filter(
+        fiche=fiche).first()
+
+
 class FicheEditor:
-    """The fiche form and its three formsets, handled as one."""
+    """The fiche form, its three formsets and the organ-specific part (pinned form version), handled as one."""
 
     def __init__(self, data=None, *, fiche: Fiche):
         self.fiche = fiche
         self.form = FicheForm(data, initial=initial_from_fiche(fiche))
+        self.organ_record = organ_record(fiche)
+        self.organ: OrganForm | None = None
+        if self.organ_record is not None:
+            questionnaire = self.organ_record.questionnaire
+            answers = None if data is not None else engine.from_response(questionnaire.form, self.organ_record.response)
+            self.organ = OrganForm(questionnaire.form, data, answers=answers)
         tumours = [{f: getattr(t, f) for f in TUMOUR_FIELDS} for t in fiche.tumours.all()]
         treatments = [{f: getattr(t, f) for f in TREATMENT_FIELDS} for t in fiche.treatments.all()]
         tests = [{f: getattr(t, f) for f in TEST_FIELDS} for t in fiche.further_tests.all()]
@@ -335,6 +350,8 @@ class FicheEditor:
 
     def is_valid(self) -> bool:
         results = [self.form.is_valid(), *(fs.is_valid() for fs in self.formsets.values())]
+        if self.organ is not None:
+            results.append(self.organ.is_valid())
         return all(results)
 
     @property
@@ -348,6 +365,7 @@ class FicheEditor:
             tumours=[{f: row.get(f) for f in TUMOUR_FIELDS} for row in self.tumours.rows()],
             treatments=[{f: row.get(f) for f in TREATMENT_FIELDS} for row in self.treatments.rows()],
             further_tests=[{f: row.get(f) for f in TEST_FIELDS} for row in self.further_tests.rows()],
+            organ_answers=self.organ.answers_input() if self.organ is not None and self.organ.is_bound else None,
         )
 
     def add_service_errors(self, exc: ValidationError) -> None:
@@ -357,7 +375,12 @@ class FicheEditor:
             self.form.errors  # noqa: B018 (builds the error dict)
             self.form.cleaned_data = {}
         for name, messages in errors.items():
-            if name in self.list_errors:
+            if name.startswith(ORGAN_PREFIX) and self.organ is not None:
+                if not self.organ.is_bound:
+                    self.organ.errors  # noqa: B018 (builds the error dict)
+                    self.organ.cleaned_data = {}
+                self.organ.add_service_error(name, messages)
+            elif name in self.list_errors:
                 self.list_errors[name].extend(messages)
             elif name in self.form.fields and name != "lock_version":
                 self.form.add_error(name, messages)
@@ -368,6 +391,7 @@ class FicheEditor:
     def has_errors(self) -> bool:
         return bool(
             self.general_errors or any(self.list_errors.values()) or self.form.errors
+            or (self.organ is not None and self.organ.errors)
             or any(fs.total_error_count() for fs in self.formsets.values())
         )
 
@@ -377,6 +401,10 @@ class FicheEditor:
         for name, messages in self.form.errors.items():
             label = self.form.fields[name].label if name in self.form.fields else ""
             summary.extend(f"{label} : {m}" if label and name != "lock_version" else m for m in messages)
+        if self.organ is not None:
+            for name, messages in self.organ.errors.items():
+                label = self.organ.fields[name].label if name in self.organ.fields else ""
+                summary.extend(f"{label} : {m}" if label else m for m in messages)
         for name, formset in self.formsets.items():
             summary.extend(f"{CHILD_LISTS[name]} : {m}" for m in self.list_errors[name])
             summary.extend(f"{CHILD_LISTS[name]} : {m}" for m in formset.non_form_errors())
@@ -390,6 +418,8 @@ class FicheEditor:
     def prepare_for_render(self) -> "FicheEditor":
         for form in (self.form, *(f for fs in self.formsets.values() for f in fs.forms)):
             mark_invalid(form)
+        if self.organ is not None:
+            mark_invalid(self.organ)
         return self
 
 

@@ -13,6 +13,8 @@ from oncodcc.audit.services import Action
 from oncodcc.core.locking import ConcurrentEditError, conditional_update
 from oncodcc.core.text import has_control_chars
 from oncodcc.patients import access
+from oncodcc.questionnaires import engine as organ_engine
+from oncodcc.questionnaires import services as organ_forms
 from oncodcc.terminology import valuesets as vs
 
 from .. import quorum as quorum_rules
@@ -42,6 +44,8 @@ class FicheInput:
     tumours: list[dict[str, Any]] = field(default_factory=list)
     treatments: list[dict[str, Any]] = field(default_factory=list)
     further_tests: list[dict[str, Any]] = field(default_factory=list)
+    # Organ-specific answers {linkId: raw value} for the fiche's pinned form; None leaves them as they are.
+    organ_answers: dict[str, Any] | None = None
 
 
 class FicheValidationError(ValidationError):
@@ -61,7 +65,16 @@ def snapshot(fiche: Fiche) -> dict[str, Any]:
     data["tumours"] = [{f: getattr(t, f) for f in TUMOUR_FIELDS} for t in fiche.tumours.all()]
     data["treatments"] = [{f: getattr(t, f) for f in TREATMENT_FIELDS} for t in fiche.treatments.all()]
     data["further_tests"] = [{f: getattr(t, f) for f in TEST_FIELDS} for t in fiche.further_tests.all()]
+    questionnaire, answers = organ_forms.answers_of(fiche)
+    data["organ"] = _organ_display(questionnaire, answers)
     return data
+
+
+def _organ_display(questionnaire, answers: dict[str, Any]) -> dict[str, str]:
+    if questionnaire is None:
+        return {}
+    by_id = questionnaire.form.by_link_id
+    return {by_id[k].text: organ_engine.display_value(by_id[k], v) for k, v in answers.items()}
 
 
 def _input_snapshot(data: FicheInput, base: dict[str, Any]) -> dict[str, Any]:
@@ -69,6 +82,9 @@ def _input_snapshot(data: FicheInput, base: dict[str, Any]) -> dict[str, Any]:
     merged["tumours"] = [{f: t.get(f, "" if f != "diagnosis_date" else None) for f in TUMOUR_FIELDS} for t in data.tumours]
     merged["treatments"] = [{f: t.get(f, False if f == "is_alternative" else "") for f in TREATMENT_FIELDS} for t in data.treatments]
     merged["further_tests"] = [{f: t.get(f) if f != "description" else t.get(f, "") for f in TEST_FIELDS} for t in data.further_tests]
+    if data.organ_answers is not None and base.get("_questionnaire") is not None:
+        merged["organ"] = _organ_display(base["_questionnaire"], data.organ_answers)
+    merged.pop("_questionnaire", None)
     return merged
 
 
@@ -125,6 +141,7 @@ def start(*, actor, registration: Registration) -> Fiche:
     if previous:
         for tumour in previous.tumours.all():
             Tumour.objects.create(fiche=fiche, **{f: getattr(tumour, f) for f in TUMOUR_FIELDS}, position=tumour.position)
+    organ_forms.start_for(fiche)
     audit.record(actor=actor, action=Action.FICHE_CREATE, patient=fiche.patient, obj=fiche,
                  details={"registration": registration.pk, "prefilled_from": previous.pk if previous else None})
     return fiche
@@ -202,9 +219,15 @@ def save(*, actor, fiche: Fiche, expected_version: int, data: FicheInput) -> Fic
     if not fiche.is_editable:
         raise ValidationError({"status": "Une fiche validée ne se modifie pas : utilisez « Corriger »."})
     data = _clean_input(data)
+    questionnaire, _current_answers = organ_forms.answers_of(fiche)
+    if data.organ_answers is not None and questionnaire is not None:
+        try:
+            data.organ_answers = organ_engine.validate(questionnaire.form, data.organ_answers)
+        except organ_engine.AnswerErrors as exc:
+            raise FicheValidationError({f"q__{k}": [v] for k, v in exc.errors.items()}) from exc
     if fiche.lock_version != expected_version:
         current = snapshot(fiche)
-        mine = _input_snapshot(data, current)
+        mine = _input_snapshot(data, {**current, "_questionnaire": questionnaire})
         changes = {k: (mine[k], current[k]) for k in current if mine.get(k) != current[k]}
         raise ConcurrentEditError(current_version=fiche.lock_version, changes=changes)
     for name, value in data.fields.items():
@@ -213,6 +236,8 @@ def save(*, actor, fiche: Fiche, expected_version: int, data: FicheInput) -> Fic
     fiche.updated_at = timezone.now()
     conditional_update(fiche, expected_version=expected_version, fields=[*Fiche.EDITABLE_FIELDS, "updated_at"])
     _write_children(fiche, data)
+    if data.organ_answers is not None and questionnaire is not None:
+        organ_forms.store(fiche, questionnaire, data.organ_answers)
     audit.record(actor=actor, action=Action.FICHE_UPDATE, patient=fiche.patient, obj=fiche,
                  details={"version": fiche.lock_version})
     return fiche
@@ -298,6 +323,7 @@ def validate(*, actor, fiche: Fiche, expected_version: int) -> Fiche:
     attendances = list(meeting.attendances.select_related("practitioner"))
     quorum = quorum_rules.compute(attendances)
     errors, can_reregister = validation_errors(fiche, quorum)
+    errors.update(organ_forms.required_errors(fiche))
     if errors:
         raise FicheValidationError(errors, can_reregister=can_reregister)
     previous_validated = list(
@@ -324,6 +350,7 @@ def validate(*, actor, fiche: Fiche, expected_version: int) -> Fiche:
     for old in previous_validated:
         old.status = Fiche.Status.SUPERSEDED
         old.save(update_fields=["status"])
+    organ_forms.mark_completed(fiche)
     audit.record(actor=actor, action=Action.FICHE_VALIDATE, patient=fiche.patient, obj=fiche,
                  details={"version": fiche.version_number, "set_id": str(fiche.set_id), "quorum": quorum.status_code})
     return fiche
@@ -352,6 +379,7 @@ def correct(*, actor, fiche: Fiche, reason: str) -> Fiche:
     content = snapshot(fiche)
     _write_children(new, FicheInput(fields={}, tumours=content["tumours"], treatments=content["treatments"],
                                     further_tests=content["further_tests"]))
+    organ_forms.copy_to(fiche, new)
     audit.record(actor=actor, action=Action.FICHE_CORRECT, patient=fiche.patient, obj=new, reason=reason,
                  details={"from_version": fiche.version_number, "version": new.version_number})
     return new
