@@ -70,6 +70,16 @@ def latest(url: str) -> Questionnaire | None:
     return max(versions, key=lambda q: _version_key(q.version), default=None)
 
 
+def catalogue() -> list[Questionnaire]:
+    """The latest published version of every form, by title."""
+    latest_by_url: dict[str, Questionnaire] = {}
+    for questionnaire in Questionnaire.objects.filter(status=Questionnaire.Status.ACTIVE):
+        current = latest_by_url.get(questionnaire.url)
+        if current is None or _version_key(questionnaire.version) > _version_key(current.version):
+            latest_by_url[questionnaire.url] = questionnaire
+    return sorted(latest_by_url.values(), key=lambda q: q.title)
+
+
 def default_for(*, organs: list[str], care_types: list[str]) -> Questionnaire | None:
     """The published form whose context lists one of these organ (or care) codes; the most specific wins."""
     wanted = set(organs) | set(care_types)
@@ -135,6 +145,16 @@ def start_for(fiche) -> FicheAnswers | None:
     )
     answers = engine.from_response(questionnaire.form, previous.response) if previous else {}
     return store(fiche, questionnaire, answers, carried_over_from=previous.fiche if previous else None)
+
+
+def repin_draft(fiche) -> None:
+    """The registration's form changed before the fiche was validated: keep what still fits in the new form."""
+    questionnaire = form_for(fiche.registration)
+    record = FicheAnswers.objects.select_related("questionnaire").filter(fiche=fiche).first()
+    if questionnaire is None or (record and record.questionnaire_id == questionnaire.pk):
+        return
+    answers = engine.from_response(questionnaire.form, record.response) if record else {}
+    store(fiche, questionnaire, answers)
 
 
 def copy_to(source_fiche, new_fiche) -> None:

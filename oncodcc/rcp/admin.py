@@ -41,6 +41,17 @@ class BoardAdmin(RoleAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(managing_3c__in=scoped_3c(request))
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "default_form_url":
+            from django import forms
+
+            from oncodcc.questionnaires.services import catalogue
+
+            choices = [("", "— formulaire publié pour les organes de la RCP —"), *((q.url, q.title) for q in catalogue())]
+            return forms.ChoiceField(choices=choices, required=False, label=db_field.verbose_name,
+                                     help_text=db_field.help_text)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "managing_3c":
             kwargs["queryset"] = scoped_3c(request)

@@ -109,3 +109,15 @@ def test_3c_admin_manages_only_the_boards_of_their_3c(client):
     assert mine.name in listing and other.name not in listing
     assert client.get(f"/admin/rcp/board/{other.pk}/change/").status_code == 302  # not in its queryset
     assert client.get("/admin/accounts/user/").status_code == 403  # accounts: DSRC and sysadmin
+
+
+@pytest.mark.django_db
+def test_board_default_form_is_chosen_among_published_forms(client):
+    from django.core.management import call_command
+
+    call_command("forms", "load")
+    admin = f.UserFactory(role="sysadmin", is_staff=True, is_superuser=True)
+    board = f.BoardFactory()
+    client.force_login(admin)
+    page = client.get(f"/admin/rcp/board/{board.pk}/change/").content.decode()
+    assert "urn:oncodcc:questionnaire:sein" in page and "Fiche RCP — Sein" in page

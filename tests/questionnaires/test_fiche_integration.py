@@ -160,3 +160,27 @@ def test_published_version_is_immutable(breast_form):
     breast_form.definition = changed
     with pytest.raises(ValueError):
         breast_form.save()
+
+
+def test_changing_the_registration_form_repins_the_draft(breast_form, registration, member_doctor):
+    from oncodcc.questionnaires.definition import parse
+    from oncodcc.rcp.services import registrations
+
+    other = breast()
+    other.update(url="urn:oncodcc:questionnaire:autre", title="Fiche RCP — Autre", name="Autre")
+    organ_forms.publish(parse(other), source="autre.json")
+    fiche = fiches.start(actor=member_doctor, registration=registration)
+    organ_forms.store(fiche, breast_form, {"multifocalite": True})
+    registrations.update(actor=member_doctor, registration=registration, expected_version=registration.lock_version,
+                         question=registration.question, case_summary=registration.case_summary,
+                         requesting_doctor=registration.requesting_doctor,
+                         presenting_doctor=registration.presenting_doctor, complete_file=False,
+                         form_url="urn:oncodcc:questionnaire:autre")
+    questionnaire, answers = organ_forms.answers_of(fiche)
+    assert questionnaire.url == "urn:oncodcc:questionnaire:autre" and answers == {"multifocalite": True}
+    with pytest.raises(ValidationError):
+        registrations.update(actor=member_doctor, registration=registration,
+                             expected_version=registration.lock_version, question="q", case_summary="",
+                             requesting_doctor=registration.requesting_doctor,
+                             presenting_doctor=registration.presenting_doctor, complete_file=False,
+                             form_url="urn:oncodcc:questionnaire:inconnu")

@@ -175,6 +175,16 @@ class RegistrationFieldsMixin(forms.Form):
     complete_file = forms.BooleanField(
         label="Dossier complet (comptes rendus et examens nécessaires disponibles)", required=False
     )
+    form_url = forms.ChoiceField(
+        label="Formulaire d'organe", required=False,
+        help_text="Par défaut, le formulaire de la RCP ; choisissez-en un autre si le cas le demande.",
+    )
+
+    def _set_forms(self) -> None:
+        from oncodcc.questionnaires.services import catalogue
+
+        self.fields["form_url"].choices = [("", "Formulaire par défaut de la RCP"),
+                                           *((q.url, q.title) for q in catalogue())]
 
     def _set_doctors(self, *keep_ids) -> None:
         for name in ("requesting_doctor", "presenting_doctor"):
@@ -184,10 +194,12 @@ class RegistrationFieldsMixin(forms.Form):
 class RegistrationForm(StyledForm, RegistrationFieldsMixin):
     meeting = MeetingChoiceField(label="Séance", queryset=Meeting.objects.none(), empty_label="— choisir une séance —")
 
-    field_order = ["meeting", "requesting_doctor", "presenting_doctor", "question", "case_summary", "complete_file"]
+    field_order = ["meeting", "requesting_doctor", "presenting_doctor", "question", "case_summary", "complete_file",
+                   "form_url"]
 
     def __init__(self, *args, preselected_meeting: Meeting | None = None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self._set_forms()
         now = timezone.now()
         listed = Q(status=Meeting.Status.PLANNED, board__active=True, starts_at__gte=now,
                    starts_at__lte=now + timedelta(days=REGISTRATION_HORIZON_DAYS))
@@ -214,9 +226,11 @@ class RegistrationEditForm(StyledForm, RegistrationFieldsMixin):
             "question": registration.question,
             "case_summary": registration.case_summary,
             "complete_file": registration.complete_file,
+            "form_url": registration.form_url,
             "lock_version": registration.lock_version,
         })
         super().__init__(*args, **kwargs)
+        self._set_forms()
         self._set_doctors(registration.requesting_doctor_id, registration.presenting_doctor_id)
 
 

@@ -10,6 +10,7 @@ from oncodcc.audit.services import Action
 from oncodcc.core.text import has_control_chars
 from oncodcc.patients import access
 from oncodcc.patients.models import CareTeamMember
+from oncodcc.questionnaires import services as organ_forms
 
 from ..models import Meeting, Registration
 from ..scope import is_board_staff
@@ -57,17 +58,18 @@ def _clean_texts(question: str, case_summary: str) -> tuple[str, str]:
 
 @transaction.atomic
 def register(*, actor, meeting: Meeting, patient, requesting_doctor, presenting_doctor, question: str,
-             case_summary: str = "", complete_file: bool = False) -> Registration:
+             case_summary: str = "", complete_file: bool = False, form_url: str = "") -> Registration:
     meeting = Meeting.objects.select_for_update().select_related("board").get(pk=meeting.pk)
     _check_can_register(actor, meeting)
     question, case_summary = _clean_texts(question, case_summary)
+    _check_form(form_url)
     if Registration.objects.filter(meeting=meeting, patient=patient, status=Registration.Status.REGISTERED).exists():
         raise ValidationError({"patient": "Ce patient est déjà inscrit à cette séance."})
     position = (meeting.registrations.aggregate(m=Max("position"))["m"] or 0) + 1
     registration = Registration.objects.create(
         meeting=meeting, patient=patient, position=position, requesting_doctor=requesting_doctor,
         presenting_doctor=presenting_doctor, question=question, case_summary=case_summary,
-        complete_file=complete_file, created_by=actor,
+        complete_file=complete_file, form_url=form_url, created_by=actor,
     )
     # The requesting and presenting doctors take part in the patient's care (and so keep access to the record).
     for doctor in {requesting_doctor, presenting_doctor}:
@@ -80,18 +82,31 @@ def register(*, actor, meeting: Meeting, patient, requesting_doctor, presenting_
 
 @transaction.atomic
 def update(*, actor, registration: Registration, expected_version: int, question: str, case_summary: str,
-           requesting_doctor, presenting_doctor, complete_file: bool) -> Registration:
+           requesting_doctor, presenting_doctor, complete_file: bool, form_url: str | None = None) -> Registration:
     from oncodcc.core.locking import conditional_update
 
     _check_can_edit(actor, registration)
     question, case_summary = _clean_texts(question, case_summary)
+    form_changed = form_url is not None and form_url != registration.form_url
+    if form_url is not None:
+        _check_form(form_url)
+        registration.form_url = form_url
     registration.question, registration.case_summary = question, case_summary
     registration.requesting_doctor, registration.presenting_doctor = requesting_doctor, presenting_doctor
     registration.complete_file = complete_file
     conditional_update(registration, expected_version=expected_version,
-                       fields=["question", "case_summary", "requesting_doctor", "presenting_doctor", "complete_file"])
+                       fields=["question", "case_summary", "requesting_doctor", "presenting_doctor", "complete_file",
+                               "form_url"])
+    if form_changed:
+        for draft in registration.fiches.filter(status="draft"):
+            organ_forms.repin_draft(draft)
     audit.record(actor=actor, action=Action.REGISTRATION_UPDATE, patient=registration.patient, obj=registration)
     return registration
+
+
+def _check_form(form_url: str) -> None:
+    if form_url and organ_forms.latest(form_url) is None:
+        raise ValidationError({"form_url": "Formulaire d'organe inconnu ou retiré."})
 
 
 def _check_can_edit(actor, registration: Registration) -> None:

@@ -75,7 +75,7 @@ def registration_create(request):
                     actor=user, meeting=data["meeting"], patient=patient,
                     requesting_doctor=data["requesting_doctor"], presenting_doctor=data["presenting_doctor"],
                     question=data["question"], case_summary=data["case_summary"],
-                    complete_file=data["complete_file"],
+                    complete_file=data["complete_file"], form_url=data["form_url"],
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -104,7 +104,7 @@ def registration_detail(request, pk: int):
                     actor=request.user, registration=registration, expected_version=data["lock_version"],
                     question=data["question"], case_summary=data["case_summary"],
                     requesting_doctor=data["requesting_doctor"], presenting_doctor=data["presenting_doctor"],
-                    complete_file=data["complete_file"],
+                    complete_file=data["complete_file"], form_url=data["form_url"],
                 )
             except ConcurrentEditError as exc:
                 typed = request.POST.copy()
