@@ -74,7 +74,8 @@ def enabled_link_ids(definition: FormDefinition, answers: dict[str, Any]) -> set
     def visit(item: Item, parent_enabled: bool) -> None:
         on = parent_enabled
         if on and item.enable_when:
-            results = [_condition_met(c, by_id[c["question"]], answers) and c["question"] in enabled
+            # A question that is itself disabled counts as unanswered (FHIR: "!=" is then true).
+            results = [_condition_met(c, by_id[c["question"]], answers if c["question"] in enabled else {})
                        for c in item.enable_when]
             on = all(results) if item.enable_behavior == "all" else any(results)
         if on:

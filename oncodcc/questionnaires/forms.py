@@ -88,9 +88,14 @@ class OrganForm(forms.Form):
         else:
             answers = answers or {}
             self.enabled = engine.enabled_link_ids(definition, answers)
+        # Every item is in the form; the disabled ones are rendered hidden and `disabled` (not submitted) and
+        # shown again in the browser when an answer enables them (see views.organ_part and app.js).
         for item in definition.walk():
-            if item.answers and item.link_id in self.enabled:
-                self.fields[field_name(item.link_id)] = _field(item)
+            if item.answers:
+                field = _field(item)
+                if item.link_id not in self.enabled:
+                    field.widget.attrs["disabled"] = True
+                self.fields[field_name(item.link_id)] = field
                 if data is None and item.link_id in (answers or {}):
                     self.initial[field_name(item.link_id)] = _initial(item, answers[item.link_id])
                 elif data is None and item.initial:
@@ -134,18 +139,16 @@ class OrganForm(forms.Form):
     # --- rendering ---
 
     def layout(self) -> list[dict]:
-        """Nested blocks for the template: groups with their enabled fields, in the definition's order."""
-        def block(item: Item) -> dict | None:
-            if item.link_id not in self.enabled:
-                return None
+        """Nested blocks for the template, in the definition's order, each with its `enabled` state."""
+        def block(item: Item) -> dict:
+            enabled = item.link_id in self.enabled
             if item.type == "group":
-                children = [b for b in (block(c) for c in item.children) if b]
-                return {"group": item, "children": children} if children else None
+                return {"group": item, "enabled": enabled, "children": [block(c) for c in item.children]}
             if item.type == "display":
-                return {"display": item}
-            return {"field": self[field_name(item.link_id)], "item": item}
-        return [b for b in (block(i) for i in self.definition.items) if b]
+                return {"display": item, "enabled": enabled}
+            return {"field": self[field_name(item.link_id)], "item": item, "enabled": enabled}
+        return [block(i) for i in self.definition.items]
 
     def datalists(self) -> list[tuple[str, list[str]]]:
         return [(f"dl-{item.link_id}", [o.display for o in item.options])
-                for item in self.definition.walk() if item.type == "open-choice" and item.link_id in self.enabled]
+                for item in self.definition.walk() if item.type == "open-choice"]

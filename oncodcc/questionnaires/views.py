@@ -1,8 +1,10 @@
-"""The organ part of the fiche form, re-rendered on each change (htmx) so that enableWhen applies at once."""
+"""enableWhen, evaluated on the server on each change of the organ part (htmx): the answer is the set of enabled
+items, sent as an HX-Trigger event that app.js applies (show/hide, enable/disable); the inputs stay in place."""
+
+import json
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from oncodcc.patients.access import AccessDenied
@@ -25,5 +27,6 @@ def organ_part(request, pk: int):
     if record is None or not fiche.is_editable:
         return HttpResponse(status=204)
     organ = OrganForm(record.questionnaire.form, request.POST)
-    organ.is_valid()
-    return render(request, "questionnaires/_organ_part.html", {"organ": organ, "record": record, "fiche": fiche})
+    response = HttpResponse(status=200)
+    response["HX-Trigger"] = json.dumps({"organ-enabled": {"items": sorted(organ.enabled)}})
+    return response

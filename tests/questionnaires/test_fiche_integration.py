@@ -85,14 +85,24 @@ def test_required_enabled_item_blocks_validation(breast_form, held_meeting, regi
     assert list(exc.value.message_dict) == ["q__her2_ish"]
 
 
-def test_htmx_refresh_shows_her2_ish_only_for_ihc_2_plus(client, breast_form, registration, member_doctor):
+def test_htmx_refresh_enables_her2_ish_only_for_ihc_2_plus(client, breast_form, registration, member_doctor):
+    import json
+
     fiche = fiches.start(actor=member_doctor, registration=registration)
     client.force_login(member_doctor)
+    page = client.get(f"/rcp/fiches/{fiche.pk}/modifier/").content.decode()
+    # Rendered hidden and disabled (not submitted) until an answer enables it.
+    assert 'data-organ-item="her2_ish" hidden' in page
     url = f"/rcp/fiches/{fiche.pk}/organe/"
-    assert "q__her2_ish" not in client.post(url, {"q__her2_ihc": f"{S}|1+"}).content.decode()
-    page = client.post(url, {"q__her2_ihc": f"{S}|2+"}).content.decode()
-    assert "q__her2_ish" in page and "HER2 : hybridation in situ" in page
-    assert client.post(url, {}, HTTP_HX_REQUEST="true").status_code == 200
+
+    def enabled(data):
+        response = client.post(url, data)
+        assert response.status_code == 200
+        return set(json.loads(response["HX-Trigger"])["organ-enabled"]["items"])
+
+    assert "her2_ish" not in enabled({"q__her2_ihc": f"{S}|1+"})
+    assert {"her2_ish", "her2_statut"} <= enabled({"q__her2_ihc": f"{S}|2+"})
+    assert "pdl1_cps" in enabled({"q__re_statut": f"{S}|neg"})
     client.force_login(f.DoctorFactory())
     assert client.post(url, {"q__her2_ihc": f"{S}|2+"}).status_code == 403
 

@@ -53,6 +53,19 @@
   document.addEventListener("DOMContentLoaded", function () { refreshConditional(); });
   document.addEventListener("htmx:afterSettle", function (event) { refreshConditional(event.target); });
 
+  // Organ forms: the server says which items enableWhen enables (HX-Trigger "organ-enabled"); show them and
+  // submit their inputs, hide and disable the others. Inputs are never replaced, so nothing typed is lost.
+  document.body && document.body.addEventListener("organ-enabled", function (event) {
+    var enabled = new Set((event.detail && event.detail.items) || []);
+    document.querySelectorAll("#organ-part [data-organ-item]").forEach(function (el) {
+      var on = enabled.has(el.getAttribute("data-organ-item"));
+      el.hidden = !on;
+      if (el.classList.contains("organ-item")) {
+        el.querySelectorAll("input, select, textarea").forEach(function (input) { input.disabled = !on; });
+      }
+    });
+  });
+
   // Formsets: data-formset-add="prefix" clones the empty form template of that formset.
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-formset-add]");
