@@ -11,6 +11,7 @@ started=$SECONDS
 echo "==> preparing the database and the static files"
 dcc migrate --noinput -v 0
 dcc collectstatic --noinput -v 0
+dcc terminology load -v 0 >/dev/null
 dcc forms load
 dcc demo-data --if-empty
 dcc generate-meetings -v 0 >/dev/null
