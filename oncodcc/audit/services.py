@@ -40,6 +40,7 @@ class Action:
     FICHE_PRINT = "fiche.print"
     FICHE_VALIDATE = "fiche.validate"
     FICHE_CORRECT = "fiche.correct"
+    FHIR_READ = "fhir.read"
     MEETING_VIEW = "meeting.view"
     MEETING_UPDATE = "meeting.update"
     ATTENDANCE_UPDATE = "meeting.attendance"

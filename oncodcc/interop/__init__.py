@@ -1,0 +1,1 @@
+"""Interoperability: standard exchange formats over HTTP (FHIR R4)."""
