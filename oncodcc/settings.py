@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "oncodcc.patients",
     "oncodcc.rcp",
     "oncodcc.questionnaires",
+    "oncodcc.documents",
     "oncodcc.audit",
     "oncodcc.demo",
 ]
