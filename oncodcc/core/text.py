@@ -17,3 +17,8 @@ def fold(value: str) -> str:
 
 def has_control_chars(value: str) -> bool:
     return bool(_CONTROL_CHARS.search(value or ""))
+
+
+def strip_control_chars(value: str) -> str:
+    """Remove control characters (PostgreSQL refuses NUL in text parameters, even in a WHERE clause)."""
+    return _CONTROL_CHARS.sub("", value or "")

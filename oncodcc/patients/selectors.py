@@ -9,7 +9,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from oncodcc.audit import services as audit
 from oncodcc.audit.models import AuditEvent, BreakGlassAccess
 from oncodcc.audit.services import Action
-from oncodcc.core.text import fold
+from oncodcc.core.text import fold, strip_control_chars
 
 from . import access
 from .models import Patient, PatientIdentifier
@@ -43,7 +43,7 @@ _DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 def parse_query(raw: str, birth_date: date | None = None) -> SearchQuery:
     """Free text may hold a date (jj/mm/aaaa): it becomes the birth-date criterion."""
     words = []
-    for word in (raw or "").split():
+    for word in strip_control_chars(raw).split():
         match = _DATE.match(word)
         if match and birth_date is None:
             day, month, year = (int(g) for g in match.groups())
