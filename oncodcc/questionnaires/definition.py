@@ -221,8 +221,9 @@ def _parse_item(raw: dict, source: str, seen: dict[str, Item], *, parent: str) -
         if not unit or not (unit.get("valueCoding") or {}).get("code"):
             raise DefinitionError(source, link_id, "une quantité doit préciser son unité (extension questionnaire-unit, UCUM).")
         item.unit = unit["valueCoding"]
-    if item.repeats and item_type not in {"choice", "open-choice"}:
-        raise DefinitionError(source, link_id, "repeats n'est pris en charge que sur les items à choix (plusieurs réponses).")
+    if item.repeats and item_type not in {"choice", "string", "integer", "decimal", "date", "quantity"}:
+        raise DefinitionError(source, link_id, "repeats est pris en charge sur les choix et les valeurs simples "
+                                               "(texte court, nombre, date, quantité), pas sur ce type.")
     if item.max_length is not None and item_type not in {"string", "text", "open-choice"}:
         raise DefinitionError(source, link_id, "maxLength ne s'applique qu'aux textes.")
     for condition in raw.get("enableWhen") or []:

@@ -102,8 +102,25 @@ def _option(item: Item, raw: Any) -> Option | str:
     raise ValueError("Réponse hors de la liste proposée.")
 
 
+REPEATABLE_SCALARS = {"string", "integer", "decimal", "date", "quantity"}
+
+
 def clean_value(item: Item, raw: Any) -> Any:
-    """Convert one raw answer (form string, JSON value) into its typed value, or raise ValueError (French)."""
+    """Convert one raw answer (form string, JSON value) into its typed value, or raise ValueError (French).
+    A repeating scalar item takes a list (or one value per line) and gives a list."""
+    if item.repeats and item.type in REPEATABLE_SCALARS:
+        values = raw if isinstance(raw, list) else str(raw or "").splitlines()
+        cleaned = []
+        for number, value in enumerate((v for v in values if str(v).strip()), start=1):
+            try:
+                cleaned.append(_clean_scalar(item, value))
+            except ValueError as exc:
+                raise ValueError(f"Valeur n° {number} : {exc}") from exc
+        return cleaned or None
+    return _clean_scalar(item, raw)
+
+
+def _clean_scalar(item: Item, raw: Any) -> Any:
     if raw in (None, "", []):
         return None
     if item.type == "boolean":
@@ -303,9 +320,9 @@ def display_value(item: Item, value: Any) -> str:
             parts.append("Oui" if v else "Non")
         elif isinstance(v, dict) and "value" in v:
             unit = (v.get("unit") or {}).get("display") or (v.get("unit") or {}).get("code") or ""
-            parts.append(f"{_number(v['value'])} {unit}".strip())
+            parts.append(f"{format_number(v['value'])} {unit}".strip())
         elif isinstance(v, Decimal):
-            parts.append(_number(v))
+            parts.append(format_number(v))
         elif isinstance(v, date):
             parts.append(v.strftime("%d/%m/%Y"))
         else:
@@ -313,7 +330,7 @@ def display_value(item: Item, value: Any) -> str:
     return ", ".join(parts)
 
 
-def _number(value: Decimal) -> str:
+def format_number(value: Decimal) -> str:
     text = format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
     return text.replace(".", ",")
 
@@ -360,7 +377,7 @@ def statistics_values(definition: FormDefinition, answers: dict[str, Any]) -> di
         if isinstance(first, Option):
             out[column] = first.code
         elif isinstance(first, dict):
-            out[column] = _number(first["value"])
+            out[column] = format_number(first["value"])
         else:
             out[column] = display_value(item, first)
     return out

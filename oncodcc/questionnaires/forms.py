@@ -1,6 +1,7 @@
 """A Django form generated from an organ-form definition. Fields are named `q__<linkId>`; only the items that
 enableWhen enables (given the current values) are part of the form."""
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -17,16 +18,25 @@ def field_name(link_id: str) -> str:
 
 
 def _initial(item: Item, value: Any) -> Any:
+    """A stored answer as the widget's initial value."""
     if value is None:
         return None
-    if isinstance(value, list):
-        return [v.key if isinstance(v, Option) else v for v in value]
+    if isinstance(value, list) and item.type == "choice":
+        return [v.key for v in value]
+    if isinstance(value, list):  # repeating scalar: one value per line
+        return "\n".join(str(_scalar_initial(item, v)) for v in value)
+    return _scalar_initial(item, value)
+
+
+def _scalar_initial(item: Item, value: Any) -> Any:
     if isinstance(value, Option):
         return value.key if item.type == "choice" else value.display
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, dict) and "value" in value:
-        return engine._number(value["value"])
+        return engine.format_number(value["value"])
+    if isinstance(value, Decimal):
+        return engine.format_number(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
@@ -35,6 +45,10 @@ def _initial(item: Item, value: Any) -> Any:
 def _field(item: Item) -> forms.Field:
     label = f"{item.text} *" if item.required else item.text
     common = {"label": label, "required": False, "help_text": item.help}
+    if item.repeats and item.type != "choice":
+        common["help_text"] = " ".join(filter(None, [item.help, "Une valeur par ligne."]))
+        return forms.CharField(max_length=engine.MAX_TEXT, widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+                               **common)
     if item.type == "boolean":
         return forms.ChoiceField(choices=YES_NO, widget=forms.RadioSelect, **common)
     if item.type in {"decimal", "quantity"}:

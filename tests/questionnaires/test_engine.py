@@ -107,3 +107,30 @@ def test_display_values(form):
     answers = engine.validate(form, {"b": "True", "q": "12.5", "m": [f"{L}|x", f"{L}|y"], "dt": "2026-01-31"})
     rows = dict(engine.display_sections(form, answers)[0].rows)
     assert rows == {"Booléen": "Oui", "Choix multiple": "X, Y", "Date": "31/01/2026", "PSA": "12,5 ng/mL"}
+
+
+def test_repeating_scalars_take_one_value_per_line():
+    from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+
+    from oncodcc.questionnaires.forms import OrganForm
+
+    form = parse(questionnaire([{"linkId": "genes", "type": "string", "text": "Gènes", "repeats": True},
+                                {"linkId": "dates", "type": "date", "text": "Dates", "repeats": True}]))
+    answers = engine.validate(form, {"genes": "BRCA1\nPALB2\n", "dates": ["2026-01-02", "2026-03-04"]})
+    assert answers == {"genes": ["BRCA1", "PALB2"], "dates": [date(2026, 1, 2), date(2026, 3, 4)]}
+    with pytest.raises(engine.AnswerErrors) as exc:
+        engine.validate(form, {"dates": "2026-01-02\nhier"})
+    assert "Valeur n° 2" in exc.value.errors["dates"]
+    response = engine.to_response(form, answers, engine.ResponseContext("Patient/1", "2026-11-22T10:00:00+01:00",
+                                                                        "in-progress"))
+    QuestionnaireResponse.model_validate(response)
+    assert engine.from_response(form, response) == answers
+    assert OrganForm(form, answers=answers).initial["q__genes"] == "BRCA1\nPALB2"
+
+
+def test_repeating_groups_are_refused_with_a_clear_message():
+    from oncodcc.questionnaires.definition import DefinitionError
+
+    with pytest.raises(DefinitionError, match="repeats"):
+        parse(questionnaire([{"linkId": "g", "type": "group", "text": "G", "repeats": True,
+                              "item": [{"linkId": "x", "type": "string", "text": "X"}]}]))
