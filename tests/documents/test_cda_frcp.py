@@ -1,0 +1,153 @@
+"""The fiche RCP as a CDA R2 FRCP 2022.01 document, checked with the ANS validation kit (XSD + schematrons)."""
+
+import json
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from oncodcc.documents.cda.frcp import NotExportable, build_frcp, document_uuid
+from oncodcc.patients.models import OID_INS_NIR_TEST, PatientIdentifier
+from oncodcc.rcp.models import Attendance, Fiche, FurtherTest, ProposedTreatment, Tumour
+from oncodcc.terminology import valuesets as vs
+from tests import factories as f
+
+NS = {"cda": "urn:hl7-org:v3", "xsi": "http://www.w3.org/2001/XMLSchema-instance"}
+REPO = Path(__file__).resolve().parents[2]
+KIT = next((p for p in (REPO.parent / "shared" / "ans", Path(__file__).resolve().parents[3] / "shared" / "ans")
+            if (p / "validate-cda").exists()), None)
+
+
+# --- helpers -------------------------------------------------------------------------------------------------------
+
+def validate(path: Path) -> dict:
+    if KIT is None:
+        pytest.skip("ANS validation kit not found (../shared/ans beside the repository): CDA not validated")
+    result = subprocess.run(
+        [sys.executable, str(KIT / "validate-cda"), str(path), "--volet", "FRCP", "--profiles", "--json"],
+        capture_output=True, text=True, timeout=300,
+    )
+    if result.returncode == 2 or not result.stdout.strip():
+        pytest.fail(f"validate-cda could not run: {result.stderr}")
+    return json.loads(result.stdout)
+
+
+def assert_valid(path: Path) -> dict:
+    report = validate(path)
+    errors = "\n".join(f"- {e['location']}: {e['message']}" for e in report["errors"])
+    assert not report["errors"], f"{path.name}: {len(report['errors'])} error(s)\n{errors}"
+    return report
+
+
+def write(tmp_path: Path, name: str, fiche: Fiche) -> tuple[Path, etree._ElementTree]:
+    data = build_frcp(fiche)
+    assert data.startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
+    path = tmp_path / f"{name}.xml"
+    path.write_bytes(data)
+    return path, etree.fromstring(data).getroottree()
+
+
+def xp(doc, expr: str):
+    return doc.xpath(expr, namespaces=NS)
+
+
+def sign(fiche: Fiche, signer, *, participants=None, quorum=vs.QUORUM_REACHED) -> Fiche:
+    """What the validation service freezes on the fiche (participants, quorum, signer, date)."""
+    meeting = fiche.registration.meeting
+    if participants is None:
+        participants = [
+            {"name": a.display_name, "rpps": a.practitioner.rpps if a.practitioner_id else "",
+             "specialty": a.specialty or (a.practitioner.specialty if a.practitioner_id else ""),
+             "is_doctor": a.is_doctor, "member": a.practitioner_id is not None}
+            for a in meeting.attendances.select_related("practitioner")
+        ]
+    fiche.participants = participants
+    fiche.quorum_status = quorum
+    fiche.status = Fiche.Status.VALIDATED
+    fiche.validated_at = meeting.starts_at + timedelta(hours=1)
+    fiche.validated_by = signer
+    fiche.signer_name = str(signer)
+    fiche.save()
+    return fiche
+
+
+@pytest.fixture
+def organ_case(db):
+    """Organ board (breast), discussed case, INS + IPP + used name + GP, hospital with FINESS."""
+    hospital = f.OrganisationFactory(name="CHU de Démo", finess="750712184", oid="1.2.250.1.999.1",
+                                     address="1 rue de la Santé 75014 Paris", phone="01 40 00 00 00")
+    board = f.BoardFactory(name="Sein", national_id="27011113")
+    board.managing_3c.short_name = "3C Démo"
+    board.managing_3c.save()
+    board.hospitals.add(hospital)
+    coordinator = f.DoctorFactory(role="coordinator")
+    coordinator.practitioner.organisations.add(hospital)
+    f.add_member(board, coordinator.practitioner, coordinator=True)
+    meeting = f.MeetingFactory(board=board, starts_at=f.past(2), location=hospital)
+    f.give_quorum(meeting)
+    Attendance.objects.create(meeting=meeting, guest_name="Mme Claire INVITÉE", is_doctor=False)
+    gp = f.PractitionerFactory(specialty="G15_10/SM26")
+    patient = f.PatientFactory(birth_name="Martin", first_birth_given_name="Jeanne",
+                               birth_given_names="Jeanne Marie", used_name="Durand", used_given_name="Jeanne",
+                               ins_matricule="279035121518989", ins_oid=OID_INS_NIR_TEST, gp=gp,
+                               birth_date=date(1979, 3, 28))
+    PatientIdentifier.objects.create(patient=patient, system=hospital.oid, value="IPP123456", organisation=hospital)
+    requester = f.PractitionerFactory(specialty=f.SURGERY)
+    registration = f.RegistrationFactory(meeting=meeting, patient=patient, requesting_doctor=requester,
+                                         presenting_doctor=coordinator.practitioner, created_by=coordinator)
+    fiche = f.complete_fiche(registration, created_by=coordinator, motive_diagnostic=True, complete_file=True,
+                             progression=True, progression_type="MED-247", phase=vs.PHASE_RELAPSE,
+                             comments="Patiente très anxieuse.\nSouhaite être accompagnée.",
+                             proposal_comment="À revoir après la chirurgie.")
+    Tumour.objects.create(fiche=fiche, position=2, topography="C50.1", laterality="24028007", morphology="8520/3",
+                          diagnosis_date=date(2026, 9, 20), tnm_t="cT2", tnm_n="cN1", tnm_m="cM0",
+                          other_stage="SBR grade II", comment="Lésion controlatérale")
+    ProposedTreatment.objects.create(fiche=fiche, sequence=1, code="C15632", is_alternative=True,
+                                     detail="Chimiothérapie néoadjuvante")
+    FurtherTest.objects.create(fiche=fiche, description="IRM mammaire", earliest=date(2026, 10, 1),
+                               latest=date(2026, 10, 15))
+    return sign(fiche, coordinator)
+
+
+# --- tests ----------------------------------------------------------------------------------------------------------
+
+def test_draft_is_not_exported(registration, member_doctor):
+    fiche = f.complete_fiche(registration, created_by=member_doctor)
+    with pytest.raises(NotExportable):
+        build_frcp(fiche)
+
+
+def test_organ_board_discussed_case(organ_case, tmp_path):
+    fiche = organ_case
+    path, doc = write(tmp_path, "organ", fiche)
+    assert xp(doc, "/cda:ClinicalDocument/cda:templateId[@root='1.2.250.1.213.1.1.1.8']/@extension") == ["2022.01"]
+    assert xp(doc, "/cda:ClinicalDocument/cda:code/@code") == ["34794-8"]
+    assert xp(doc, "/cda:ClinicalDocument/cda:setId/@root") == [str(fiche.set_id).upper()]
+    assert xp(doc, "/cda:ClinicalDocument/cda:versionNumber/@value") == ["1"]
+    assert xp(doc, "/cda:ClinicalDocument/cda:id/@root") == [str(document_uuid(fiche)).upper()]
+    assert xp(doc, "string(/cda:ClinicalDocument/cda:title)") == "FRCP Onco Démo / 3C Démo / Sein"
+    role = "/cda:ClinicalDocument/cda:recordTarget/cda:patientRole"
+    assert xp(doc, f"{role}/cda:id[@root='{OID_INS_NIR_TEST}']/@extension") == ["279035121518989"]
+    assert xp(doc, f"{role}/cda:id[@root='1.2.250.1.999.1']/@extension") == ["IPP123456"]
+    assert xp(doc, f"string({role}/cda:patient/cda:name/cda:family[@qualifier='CL'])") == "DURAND"
+    assert xp(doc, f"string({role}/cda:patient/cda:name/cda:family[@qualifier='BR'])") == "MARTIN"
+    assert xp(doc, f"string({role}/cda:patient/cda:birthplace/cda:place/cda:addr/cda:county)") == "75056"
+    # 3 quorum doctors (353) + 1 guest (CORRE), + RESP, REFB, PRF (presenting), INF (GP)
+    assert len(xp(doc, "/cda:ClinicalDocument/cda:participant[cda:functionCode/@code='353']")) == 3
+    assert len(xp(doc, "/cda:ClinicalDocument/cda:participant[cda:functionCode/@code='CORRE']")) == 1
+    assert len(xp(doc, "/cda:ClinicalDocument/cda:participant")) == 8
+    assert xp(doc, "/cda:ClinicalDocument/cda:participant[@typeCode='INF']/cda:associatedEntity/cda:id/@extension")
+    assert xp(doc, "/cda:ClinicalDocument/cda:inFulfillmentOf/cda:order/cda:id/@root") == [
+        str(fiche.registration.number).upper()]
+    enc = "/cda:ClinicalDocument/cda:componentOf/cda:encompassingEncounter"
+    assert xp(doc, f"{enc}/cda:id[@root='1.2.250.1.161.1.20.3.1']/@extension") == ["27011113"]
+    assert xp(doc, f"{enc}/cda:id[@root='1.2.250.1.161.1.20.1.1']/@extension") == ["DSRC-DEMO"]
+    assert xp(doc, "//cda:author/cda:assignedAuthor/cda:id/@extension") == [
+        "8" + fiche.validated_by.practitioner.rpps]
+    assert len(xp(doc, "//cda:act[cda:templateId/@root='1.2.250.1.213.1.1.3.39']")) == 2
+    assert len(xp(doc, "//cda:procedure[@moodCode='INT']")) == 3
+    assert xp(doc, "//cda:observation[cda:code/@code='GEN-065']/cda:value/@code") == ["9571008"]
+    assert_valid(path)
