@@ -151,3 +151,86 @@ def test_organ_board_discussed_case(organ_case, tmp_path):
     assert len(xp(doc, "//cda:procedure[@moodCode='INT']")) == 3
     assert xp(doc, "//cda:observation[cda:code/@code='GEN-065']/cda:value/@code") == ["9571008"]
     assert_valid(path)
+
+
+@pytest.fixture
+def cross_cutting_case(db):
+    """Cross-cutting board (supportive care, onco-geriatrics), case only registered (with its guideline), trial
+    proposed, no GP, no INS, no used name, no WHO status, surveillance + recourse referral, quorum not reached."""
+    board = f.BoardFactory(name="Soins de support", nature=vs.NATURE_CROSS_CUTTING, organ_system="", organs=[],
+                           care_types=["C15747", "ORG-130"], national_id="")
+    hospital = f.OrganisationFactory(name="Clinique du Parc", finess="", address="")
+    board.hospitals.add(hospital)
+    signer = f.DoctorFactory()
+    f.add_member(board, signer.practitioner)
+    meeting = f.MeetingFactory(board=board, starts_at=f.past(1))
+    Attendance.objects.create(meeting=meeting, practitioner=signer.practitioner, specialty=f.ONCOLOGY)
+    patient = f.PatientFactory(sex="M", first_birth_given_name="Paul", birth_given_names="Paul",
+                               birthplace_insee="")
+    registration = f.RegistrationFactory(meeting=meeting, patient=patient, created_by=signer)
+    fiche = f.complete_fiche(
+        registration, created_by=signer, nature=vs.NATURE_CROSS_CUTTING, organ_system="", organs=[],
+        care_types=["C15747", "ORG-130"], case_status=vs.CASE_REGISTERED, screening=False, screening_date=None,
+        who_performance="", progression=None, guideline_name="Référentiel régional soins de support",
+        guideline_version="2025.1", guideline_date=date(2025, 1, 15), trial_proposed=True,
+        trial_detail="Essai ONCOGER-2", surveillance_only=True, recourse_referral=True,
+        recourse_referral_detail="RCP régionale d'oncogériatrie", is_recourse=True, motive_recourse=True,
+    )
+    fiche.treatments.all().delete()
+    return sign(fiche, signer, quorum=vs.QUORUM_NOT_REACHED, participants=[
+        {"name": str(signer.practitioner), "rpps": signer.practitioner.rpps, "specialty": f.ONCOLOGY,
+         "is_doctor": True, "member": True},
+        {"name": "Mme Lucie PETIT", "rpps": "", "specialty": "", "is_doctor": False, "member": False},
+    ])
+
+
+def test_cross_cutting_registered_case_with_trial(cross_cutting_case, tmp_path):
+    fiche = cross_cutting_case
+    path, doc = write(tmp_path, "cross", fiche)
+    assert xp(doc, "//cda:observation[cda:code/@code='GEN-098']/cda:value/@code") == ["ORG-132"]
+    assert xp(doc, "//cda:observation[cda:code/@code='ORG-138']/cda:value/@code") == ["C15747", "ORG-130"]
+    assert not xp(doc, "//cda:observation[cda:code/@code='ORG-118']")
+    assert xp(doc, "//cda:observation[cda:code/@code='ORG-127']/cda:value/@code") == ["ORG-128"]
+    assert xp(doc, "//cda:observation[cda:code/@code='MED-249']/cda:effectiveTime/@value") == ["20250115"]
+    assert xp(doc, "//cda:observation[cda:code/@code='MED-250']/cda:value/@value") == ["true"]
+    assert xp(doc, "//cda:encounter/cda:code/@code") == ["ORG-120", "MED-226"]
+    assert not xp(doc, "//cda:procedure[@moodCode='INT']")
+    role = "/cda:ClinicalDocument/cda:recordTarget/cda:patientRole"
+    assert not xp(doc, f"{role}/cda:id[starts-with(@root, '1.2.250.1.213.1.4.')]")
+    assert not xp(doc, f"{role}/cda:patient/cda:name/cda:family[@qualifier='CL']")
+    assert xp(doc, f"{role}/cda:patient/cda:administrativeGenderCode/@code") == ["M"]
+    assert xp(doc, "/cda:ClinicalDocument/cda:participant[@typeCode='INF']/cda:associatedEntity/@nullFlavor") == ["NA"]
+    assert xp(doc, "//cda:observation[cda:code/@code='ORG-125']/cda:value/@code") == ["ORG-133"]
+    enc = "/cda:ClinicalDocument/cda:componentOf/cda:encompassingEncounter"
+    assert xp(doc, f"{enc}/cda:id[@root='1.2.250.1.161.1.20.3.1']/@extension") == [f"RCP-{fiche.registration.meeting.board.pk}"]
+    assert not xp(doc, "//cda:section[cda:code/@code='47420-5']")
+    assert_valid(path)
+
+
+def test_correction_is_a_new_version_with_organ_answers(organ_case, tmp_path):
+    from oncodcc.questionnaires import services as organ_forms
+    from oncodcc.questionnaires.definition import parse
+    from oncodcc.questionnaires.models import Questionnaire
+    from oncodcc.rcp.services import fiches
+    from tests.questionnaires.helpers import breast
+
+    first = organ_case
+    organ_forms.publish(parse(breast()), source="sein.json")
+    form = Questionnaire.objects.get(url="urn:oncodcc:questionnaire:sein")
+    coordinator = first.validated_by
+    second = fiches.correct(actor=coordinator, fiche=first, reason="Erreur sur la latéralité")
+    organ_forms.store(second, form, {"multifocalite": True})
+    second = sign(second, coordinator)
+    first.status = Fiche.Status.SUPERSEDED
+    first.save()
+    path, doc = write(tmp_path, "v2", second)
+    _, doc1 = write(tmp_path, "v1", first)
+    assert xp(doc, "/cda:ClinicalDocument/cda:versionNumber/@value") == ["2"]
+    assert xp(doc, "/cda:ClinicalDocument/cda:setId/@root") == xp(doc1, "/cda:ClinicalDocument/cda:setId/@root")
+    assert xp(doc, "/cda:ClinicalDocument/cda:id/@root") != xp(doc1, "/cda:ClinicalDocument/cda:id/@root")
+    assert build_frcp(second) == path.read_bytes()  # deterministic
+    comments = etree.tostring(xp(doc, "//cda:section[cda:code/@code='55112-7']")[0], encoding="unicode")
+    assert "Formulaire d'organe" in comments and "Oui" in comments
+    assert "Erreur sur la latéralité" in etree.tostring(
+        xp(doc, "//cda:section[cda:code/@code='33557-0']")[0], encoding="unicode")
+    assert_valid(path)

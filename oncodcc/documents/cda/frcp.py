@@ -663,10 +663,9 @@ class FrcpBuilder:
         if f.comments:
             tb = n.table("Commentaires / précisions sur le patient", colspan=1)
             _para_row(tb, f.comments)
-        if answers:
-            title, items = answers
+        for title, rows in answers:
             tb = n.table(title)
-            for label, value in items:
+            for label, value in rows:
                 n.row(tb, label, value)
 
     def s_document_status(self, body):
@@ -712,48 +711,17 @@ def _para_row(tbody, text: str, content_id: str | None = None) -> None:
     paragraphs(target, text or "-")
 
 
-def _organ_answers(fiche) -> tuple[str, list[tuple[str, str]]] | None:
-    """The organ form's answers, as (title, [(item, answer)]) for the free-text comment section."""
-    try:
-        from oncodcc.questionnaires.services import answers_of
-    except ImportError:  # pragma: no cover
-        return None
+def _organ_answers(fiche) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The organ form's answers as [(table title, [(item, answer)])], for the free-text comment section."""
+    from oncodcc.questionnaires import engine
+    from oncodcc.questionnaires.services import answers_of
+
     questionnaire, answers = answers_of(fiche)
     if questionnaire is None or not answers:
-        return None
-    labels = _item_labels(getattr(questionnaire, "form", None))
-    items = []
-    for key, value in answers.items():
-        if value in (None, "", [], {}):
-            continue
-        if isinstance(value, bool):
-            value = "Oui" if value else "Non"
-        elif isinstance(value, (list, tuple)):
-            value = ", ".join(str(v) for v in value)
-        items.append((labels.get(key, key), str(value)))
-    if not items:
-        return None
-    title = getattr(questionnaire, "title", "") or "Formulaire d'organe"
-    return f"Formulaire d'organe : {title}", items
-
-
-def _item_labels(form) -> dict[str, str]:
-    labels: dict[str, str] = {}
-
-    def walk(items):
-        for item in items or []:
-            if isinstance(item, dict):
-                key = item.get("linkId") or item.get("id") or item.get("name")
-                text = item.get("text") or item.get("label")
-                if key and text:
-                    labels[str(key)] = str(text)
-                walk(item.get("item") or item.get("items"))
-
-    if isinstance(form, dict):
-        walk(form.get("item") or form.get("items"))
-    else:
-        walk(getattr(form, "items", None))
-    return labels
+        return []
+    title = f"Formulaire d'organe : {questionnaire.title} (version {questionnaire.version})"
+    return [(f"{title} — {section.title}" if section.title else title, section.rows)
+            for section in engine.display_sections(questionnaire.form, answers) if section.rows]
 
 
 def build_frcp(fiche: Fiche) -> bytes:
