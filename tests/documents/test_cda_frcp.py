@@ -47,7 +47,12 @@ def write(tmp_path: Path, name: str, fiche: Fiche) -> tuple[Path, etree._Element
     assert data.startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
     path = tmp_path / f"{name}.xml"
     path.write_bytes(data)
-    return path, etree.fromstring(data).getroottree()
+    doc = etree.fromstring(data).getroottree()
+    # Every entry points at narrative text that exists (the schematrons do not check it).
+    ids = set(xp(doc, "//@ID"))
+    dangling = {ref[1:] for ref in xp(doc, "//cda:reference/@value")} - ids
+    assert not dangling, f"references without narrative: {sorted(dangling)}"
+    return path, doc
 
 
 def xp(doc, expr: str):

@@ -17,6 +17,7 @@ from oncodcc.rcp.models import BoardMember, Fiche
 from oncodcc.terminology import valuesets as vs
 
 from .common import (
+    NS,
     OID_ACT_CODE,
     OID_FINESS,
     OID_FUNCTION_CORRESPONDENT,
@@ -29,6 +30,8 @@ from .common import (
     OID_SNOMED,
     OID_TA_ASIP,
     OID_TNM,
+    T_SIMPLE_OBS,
+    XSI_TYPE,
     Ids,
     Narrative,
     address,
@@ -47,6 +50,7 @@ from .common import (
     first_finess_org,
     fr_date,
     legal_authenticator,
+    paragraphs,
     participant,
     practitioner_entity,
     record_target,
@@ -54,6 +58,7 @@ from .common import (
     serialise,
     simple_observation,
     templates,
+    ts,
     upper_uuid,
     yes_no,
 )
@@ -187,7 +192,7 @@ class FrcpBuilder:
                codeSystem=OID_SERVICE_MODE, codeSystemName="TRE_R213-ModePriseEnCharge")
         el(c, "originalText", text=self.rcp_label)
         et = el(se, "effectiveTime")
-        el(et, "low", value=_ts(self.meeting.starts_at))
+        el(et, "low", value=ts(self.meeting.starts_at))
         performer = self.coordinator or self.signer
         if performer is not None:
             perf = el(se, "performer", typeCode="PRF")
@@ -205,7 +210,7 @@ class FrcpBuilder:
         el(enc, "id", root=OID_NATIONAL_RCP, extension=self.board.national_id or f"RCP-{self.board.pk}")
         el(enc, "code", code="VR", displayName="Virtuelle (RCP en l'absence du patient)", codeSystem=OID_ACT_CODE)
         et = el(enc, "effectiveTime")
-        el(et, "low", value=_ts(self.meeting.starts_at))
+        el(et, "low", value=ts(self.meeting.starts_at))
         org = self.hospital or self.ccc
         hcf = el(el(enc, "location"), "healthCareFacility")
         if org.finess:
@@ -235,13 +240,14 @@ class FrcpBuilder:
         tb = n.table("Type de RCP")
         n.row(tb, "Nature de la discussion", ("nature-discussion", concept(vs.NATURE_DISCUSSION, nature).display))
         if cross:
-            care_types = f.care_types or self.board.care_types
-            for i, c in enumerate(care_types, 1):
-                n.row(tb, "Traitement / Soins", (f"traitement-soins-{i}", concept(vs.CROSS_CUTTING_CARE, c).display))
+            for i, c in enumerate(f.care_types or self.board.care_types or [""], 1):
+                n.row(tb, "Traitement / Soins",
+                      (f"traitement-soins-{i}", concept(vs.CROSS_CUTTING_CARE, c).display if c else "non renseigné"))
         else:
             organ_system = f.organ_system or self.board.organ_system
             organs = f.organs or self.board.organs
-            n.row(tb, "Appareil", ("appareil", concept(vs.ORGAN_SYSTEM, organ_system).display))
+            n.row(tb, "Appareil",
+                  ("appareil", concept(vs.ORGAN_SYSTEM, organ_system).display if organ_system else "non renseigné"))
             for i, c in enumerate(organs, 1):
                 n.row(tb, "Organe", (f"organe-{i}", concept(vs.ORGAN, c).display))
         n.row(tb, "RCP de recours", ("rcp-recours", yes_no(f.is_recourse)))
@@ -258,19 +264,18 @@ class FrcpBuilder:
 
         obs = simple_observation(el(s, "entry"), self.ids, "GEN-098", "Nature de la discussion", "nature-discussion")
         cd_value(obs, vs.NATURE_DISCUSSION, nature)
-        er = el(obs, "entryRelationship", typeCode="SUBJ")
         if cross:
-            care_types = f.care_types or self.board.care_types
-            first = None
-            for i, c in enumerate(care_types, 1):
-                kind = simple_observation(er if i == 1 else el(obs, "entryRelationship", typeCode="SUBJ"),
-                                          self.ids, "ORG-138", "Traitement / Soins", f"traitement-soins-{i}")
-                cd_value(kind, vs.CROSS_CUTTING_CARE, c)
-                first = first if first is not None else kind
-            kind = first
+            # One "Traitement / Soins" observation per care type; the first carries recourse/paediatric flags.
+            kinds = []
+            for i, c in enumerate(f.care_types or self.board.care_types or [""], 1):
+                kinds.append(simple_observation(el(obs, "entryRelationship", typeCode="SUBJ"), self.ids, "ORG-138",
+                                                "Traitement / Soins", f"traitement-soins-{i}"))
+                _cd_or_unknown(kinds[-1], vs.CROSS_CUTTING_CARE, c)
+            kind = kinds[0]
         else:
-            kind = simple_observation(er, self.ids, "ORG-118", "Appareil concerné", "appareil")
-            cd_value(kind, vs.ORGAN_SYSTEM, f.organ_system or self.board.organ_system)
+            kind = simple_observation(el(obs, "entryRelationship", typeCode="SUBJ"), self.ids, "ORG-118",
+                                      "Appareil concerné", "appareil")
+            _cd_or_unknown(kind, vs.ORGAN_SYSTEM, f.organ_system or self.board.organ_system)
             for i, c in enumerate(f.organs or self.board.organs, 1):
                 organ = simple_observation(el(kind, "entryRelationship", typeCode="REFR"), self.ids, "ORG-119",
                                            "Organe", f"organe-{i}")
@@ -284,7 +289,7 @@ class FrcpBuilder:
 
         motive = simple_observation(el(obs, "entryRelationship", typeCode="SUBJ"), self.ids, "ORG-186",
                                     "Motif de la RCP", "raison")
-        el(motive, "value", {"{http://www.w3.org/2001/XMLSchema-instance}type": "CD", "nullFlavor": "NA"})
+        el(motive, "value", {XSI_TYPE: "CD", "nullFlavor": "NA"})
         for code_value, display, ref, value in (
             ("MED-235", "Avis diagnostique", "motif-diagnostic", f.motive_diagnostic),
             ("ORG-114", "Proposition de traitement (dont ajustement et surveillance)", "motif-traitement",
@@ -306,7 +311,7 @@ class FrcpBuilder:
         reference(problem, "text", "raison")
         el(problem, "statusCode", code="completed")
         effective_time(problem, day, low=True)
-        value = el(problem, "value", {"{http://www.w3.org/2001/XMLSchema-instance}type": "CD", "nullFlavor": "NA"})
+        value = el(problem, "value", {XSI_TYPE: "CD", "nullFlavor": "NA"})
         reference(value, "originalText", "raison")
 
     def s_discovery(self, body):
@@ -330,7 +335,7 @@ class FrcpBuilder:
         n = Narrative(s)
         for i, t in enumerate(self.tumours, 1):
             tb = n.table(f"Tumeur {i}", colspan=3)
-            tb.getparent().find(f"{{{_NS}}}thead/{{{_NS}}}tr/{{{_NS}}}th").set("ID", f"tumeur-{i}")
+            tb.getparent().find(f"{{{NS}}}thead/{{{NS}}}tr/{{{NS}}}th").set("ID", f"tumeur-{i}")
             n.row(tb, "Date du diagnostic initial", fr_date(t.diagnosis_date), "")
             n.row(tb, "Topographie", f"{t.topography} [CIM-10]", (f"topographie-{i}", t.topography_label))
             if t.laterality:
@@ -366,7 +371,7 @@ class FrcpBuilder:
             el(obs, "statusCode", code="completed")
             self.low_or_unk(obs, t.diagnosis_date)
             value = coded(obs, "value", vs.MORPHOLOGY, t.morphology,
-                          **{"{http://www.w3.org/2001/XMLSchema-instance}type": "CD"})
+                          **{XSI_TYPE: "CD"})
             reference(value, "originalText", f"morphologie-{i}")
             site = coded(obs, "targetSiteCode", vs.TOPOGRAPHY, t.topography)
             reference(site, "originalText", f"topographie-{i}")
@@ -381,7 +386,7 @@ class FrcpBuilder:
                 other = simple_observation(el(obs, "entryRelationship", typeCode="SUBJ", inversionInd="false"),
                                            self.ids, "21918-8", "Autre classification du stade", f"autre-stade-{i}",
                                            system=OID_LOINC, null_time="NA")
-                reference(el(other, "value", {"{http://www.w3.org/2001/XMLSchema-instance}type": "CD"}),
+                reference(el(other, "value", {XSI_TYPE: "CD"}),
                           "originalText", f"autre-stade-{i}")
             if t.comment:
                 comment_act(el(obs, "entryRelationship", typeCode="SUBJ", inversionInd="true"), None,
@@ -398,14 +403,14 @@ class FrcpBuilder:
         reference(stage, "text", f"tnm-{i}")
         el(stage, "statusCode", code="completed")
         self.low_or_unk(stage, t.diagnosis_date)
-        value = el(stage, "value", {"{http://www.w3.org/2001/XMLSchema-instance}type": "CD"})
+        value = el(stage, "value", {XSI_TYPE: "CD"})
         q = el(value, "qualifier")
         code(q, "name", "21917-0", OID_LOINC, "Version TNM Classification")
         if version:
-            el(q, "value", {"{http://www.w3.org/2001/XMLSchema-instance}type": "CD", "code": version,
+            el(q, "value", {XSI_TYPE: "CD", "code": version,
                             "displayName": edition, "codeSystem": OID_TNM, "codeSystemName": "TNM_UICC"})
         else:
-            reference(el(q, "value", {"{http://www.w3.org/2001/XMLSchema-instance}type": "CD"}), "originalText",
+            reference(el(q, "value", {XSI_TYPE: "CD"}), "originalText",
                       f"tnm-{i}")
         for part, value_, loinc, display in (("t", t.tnm_t, "21905-5", "TNM Clinique T"),
                                              ("n", t.tnm_n, "21906-3", "TNM Clinique N"),
@@ -414,7 +419,7 @@ class FrcpBuilder:
                 continue
             o = simple_observation(el(stage, "entryRelationship", typeCode="COMP"), self.ids, loinc, display,
                                    f"tnm-{part}-{i}", system=OID_LOINC, null_time="NA")
-            el(o, "value", {"{http://www.w3.org/2001/XMLSchema-instance}type": "CD", "code": value_,
+            el(o, "value", {XSI_TYPE: "CD", "code": value_,
                             "displayName": value_, "codeSystem": OID_TNM, "codeSystemName": "TNM_UICC",
                             "codeSystemVersion": version})
 
@@ -424,7 +429,7 @@ class FrcpBuilder:
         if value is None:
             el(et, "low", nullFlavor="UNK")
         else:
-            el(et, "low", value=_ts(value))
+            el(et, "low", value=ts(value))
 
     def s_functional_status(self, body):
         f = self.fiche
@@ -451,7 +456,7 @@ class FrcpBuilder:
         reference(pobs, "text", "severite-douleur")
         el(pobs, "statusCode", code="completed")
         el(pobs, "effectiveTime", nullFlavor="UNK")
-        el(pobs, "value", {"{http://www.w3.org/2001/XMLSchema-instance}type": "CO", "nullFlavor": "UNK"})
+        el(pobs, "value", {XSI_TYPE: "CO", "nullFlavor": "UNK"})
         phys = el(el(s, "component"), "section")
         templates(phys, "1.3.6.1.4.1.19376.1.5.3.1.1.12.2.5", "1.2.250.1.213.1.1.2.115")
         self.ids.id(phys)
@@ -470,7 +475,7 @@ class FrcpBuilder:
         code(obs, "code", "MED-239", OID_TA_ASIP, "Echelle de performance OMS")
         reference(obs, "text", "performance-oms-detail")
         el(obs, "statusCode", code="completed")
-        el(obs, "effectiveTime", value=_ts(self.meeting.starts_at.date()))
+        el(obs, "effectiveTime", value=ts(self.meeting.starts_at.date()))
         cd_value(obs, vs.WHO_PERFORMANCE, f.who_performance)
         if interp:
             code(obs, "interpretationCode", interp[0], OID_LOINC, interp[1])
@@ -489,23 +494,23 @@ class FrcpBuilder:
                 n.row(tb, "Progression", (f"progression-{c}", labels[c]), yes_no(f.progression_type == c))
         day = self.meeting.starts_at.date()
         phase = el(el(s, "entry"), "observation", classCode="OBS", moodCode="EVN", negationInd="false")
-        templates(phase, *_T_SIMPLE)
+        templates(phase, *T_SIMPLE_OBS)
         self.ids.id(phase)
         code(phase, "code", "MED-243", OID_TA_ASIP, "Phase du cancer")
         reference(phase, "text", "phase")
         el(phase, "statusCode", code="completed")
-        el(phase, "effectiveTime", value=_ts(day))
+        el(phase, "effectiveTime", value=ts(day))
         if f.phase:
             cd_value(phase, vs.PHASE, f.phase)
         else:
-            el(phase, "value", {"{http://www.w3.org/2001/XMLSchema-instance}type": "CD", "nullFlavor": "UNK"})
+            el(phase, "value", {XSI_TYPE: "CD", "nullFlavor": "UNK"})
         prog = el(el(s, "entry"), "observation", classCode="OBS", moodCode="EVN", negationInd="false")
-        templates(prog, *_T_SIMPLE)
+        templates(prog, *T_SIMPLE_OBS)
         self.ids.id(prog)
         code(prog, "code", "MED-245", OID_TA_ASIP, "Progression du cancer")
         reference(prog, "text", "progression")
         el(prog, "statusCode", code="completed")
-        el(prog, "effectiveTime", value=_ts(day))
+        el(prog, "effectiveTime", value=ts(day))
         bl_value(prog, f.progression)
         if f.progression:
             for c in PROGRESSION_CODES:
@@ -619,9 +624,9 @@ class FrcpBuilder:
         if low is None:
             el(et, "low", nullFlavor="UNK")
         else:
-            el(et, "low", value=_ts(low))
+            el(et, "low", value=ts(low))
         if high is not None:
-            el(et, "high", value=_ts(high))
+            el(et, "high", value=ts(high))
 
     def s_framework(self, body):
         f = self.fiche
@@ -641,7 +646,7 @@ class FrcpBuilder:
             obs = simple_observation(el(s, "entry"), self.ids, "MED-249",
                                      "Recommandation/référentiel de pratique clinique", "referentiel",
                                      when=f.guideline_date, null_time="UNK")
-            reference(el(obs, "value", {"{http://www.w3.org/2001/XMLSchema-instance}type": "CD"}), "originalText",
+            reference(el(obs, "value", {XSI_TYPE: "CD"}), "originalText",
                       "referentiel")
         if f.trial_proposed is not None:
             obs = simple_observation(el(s, "entry"), self.ids, "MED-250",
@@ -682,30 +687,25 @@ class FrcpBuilder:
         if f.correction_reason:
             n.row(tb, "Commentaire sur la fiche RCP", ("commentaire-fiche", f"Correction : {f.correction_reason}"))
         obs = el(el(s, "entry"), "observation", classCode="OBS", moodCode="EVN")
-        templates(obs, *_T_SIMPLE, "1.2.250.1.213.1.1.3.48.16")
+        templates(obs, *T_SIMPLE_OBS, "1.2.250.1.213.1.1.3.48.16")
         self.ids.id(obs)
         code(obs, "code", "GEN-065", OID_TA_ASIP, "Statut du document")
         reference(obs, "text", "statut-document")
         el(obs, "statusCode", code="completed")
-        el(obs, "effectiveTime", value=_ts(self.when))
+        el(obs, "effectiveTime", value=ts(self.when))
         cd_value(obs, vs.DOCUMENT_STATUS, STATUS_APPROVED)
         if f.correction_reason:
             comment_act(el(obs, "entryRelationship", typeCode="SUBJ"), self.ids, "commentaire-fiche")
 
 
-_NS = "urn:hl7-org:v3"
-_T_SIMPLE = ("1.3.6.1.4.1.19376.1.5.3.1.4.13", "1.2.250.1.213.1.1.3.48")
-
-
-def _ts(value):
-    from .common import ts
-
-    return ts(value)
+def _cd_or_unknown(parent, valueset: str, code_value: str) -> None:
+    if code_value:
+        cd_value(parent, valueset, code_value)
+    else:
+        el(parent, "value", {XSI_TYPE: "CD", "nullFlavor": "UNK"})
 
 
 def _para_row(tbody, text: str, content_id: str | None = None) -> None:
-    from .common import paragraphs
-
     td = el(el(tbody, "tr"), "td")
     target = el(td, "content", ID=content_id) if content_id else td
     paragraphs(target, text or "-")
