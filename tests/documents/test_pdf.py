@@ -255,3 +255,17 @@ def test_clinicians_have_no_header_admin(client, member_doctor):
     member_doctor.save()
     client.force_login(member_doctor)
     assert client.get("/admin/documents/documentheader/").status_code in {302, 403}
+
+
+@pytest.mark.django_db
+def test_sample_fiche_with_organ_items_logo_and_hospital_header():
+    from bench import sample
+
+    fiche = sample.build()
+    data = render_fiche_pdf(fiche)
+    text = text_of(data)
+    assert pages_of(data) == 2  # (the SVG logo is drawn as vectors, not an image)
+    for expected in ("CHRU de Tours", "FINESS 370000481", "3C Touraine — Val de Loire", "RCP Sénologie",
+                     "formulaire v1.0.0", "Ki-67", "Alternative(s)", "Score génomique", "Essai NATALEE-2",
+                     "page 2 / 2"):
+        assert expected in text, expected
