@@ -14,6 +14,7 @@ urlpatterns = [
     path("patients/", include("oncodcc.patients.urls")),
     path("rcp/", include("oncodcc.rcp.urls")),
     path("api/", include("oncodcc.api.urls")),
+    path("documents/", include("oncodcc.documents.urls")),
     path("fhir/", include("oncodcc.interop.fhir.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -40,7 +40,7 @@ trap stop EXIT  # a process died, or start-up failed: keep the failing status
   --access-logfile - --access-logformat '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms' --log-level warning) &
 pids+=($!)
 # --no-reload: the autoreloader (on under DEBUG) would fork a child that a stop could orphan.
-(exec dcc db_worker --queue-name '*' --interval 1 --no-reload) &
+(exec scripts/worker.sh) &
 pids+=($!)
 
 # Wait until the site answers (or a process died).

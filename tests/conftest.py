@@ -14,6 +14,12 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    # Document renderings go to a per-test file store, never into var/.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _plain_static(settings):
     # The manifest storage needs collectstatic; tests use plain static files.
     settings.STORAGES = {**settings.STORAGES,

@@ -40,6 +40,8 @@ class Action:
     FICHE_PRINT = "fiche.print"
     FICHE_VALIDATE = "fiche.validate"
     FICHE_CORRECT = "fiche.correct"
+    DOCUMENT_DOWNLOAD = "document.download"
+    DOCUMENT_EXPORT = "document.export"
     FHIR_READ = "fhir.read"
     MEETING_VIEW = "meeting.view"
     MEETING_UPDATE = "meeting.update"

@@ -54,3 +54,82 @@ class DocumentHeader(models.Model):
     @property
     def has_logo(self) -> bool:
         return bool(self.logo) and self.logo_content_type in LOGO_CONTENT_TYPES
+
+
+class Document(models.Model):
+    """One version of a document in the store: generated here (fiche RCP, PPS, PPAC) or, later, received.
+    The renderings (PDF/A, CDA R2) are produced by the task worker; each is kept with its SHA-256."""
+
+    class Kind(models.TextChoices):
+        FRCP = "frcp", _("Fiche RCP")
+        PPS = "pps", _("Programme personnalisé de soins")
+        PPAC = "ppac", _("Programme personnalisé de l'après-cancer")
+
+    class Status(models.TextChoices):
+        CURRENT = "current", _("en vigueur")
+        SUPERSEDED = "superseded", _("remplacé par une version ultérieure")
+
+    kind = models.CharField(_("type"), max_length=10, choices=Kind.choices)
+    type_code = models.CharField(_("code LOINC du type"), max_length=20)
+    title = models.CharField(_("titre"), max_length=300)
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="documents")
+    fiche = models.OneToOneField("rcp.Fiche", null=True, blank=True, on_delete=models.PROTECT, related_name="document")
+    set_id = models.UUIDField(_("identifiant du document"), db_index=True)
+    version_number = models.PositiveIntegerField(_("version"))
+    status = models.CharField(_("statut"), max_length=12, choices=Status.choices, default=Status.CURRENT)
+    # JDV_StatutDoc_CISIS code of the clinical document (9571008 approuvé for a signed version).
+    status_code = models.CharField(_("statut du document (JDV_StatutDoc)"), max_length=20, default="9571008")
+    author = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    organisation = models.ForeignKey("directory.Organisation", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["set_id", "version_number"], name="document_unique_version")]
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.version_number}"
+
+    @property
+    def has_pending(self) -> bool:
+        return any(r.state == Rendering.State.PENDING for r in self.renderings.all())
+
+
+class Rendering(models.Model):
+    """A rendering of a document (PDF/A or CDA R2), written by the worker into the content-addressed file store."""
+
+    class Format(models.TextChoices):
+        PDF = "pdf", "PDF/A"
+        CDA = "cda", "CDA R2"
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("en cours de génération")
+        READY = "ready", _("disponible")
+        FAILED = "failed", _("échec")
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="renderings")
+    format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    state = models.CharField(_("état"), max_length=10, choices=State.choices, default=State.PENDING)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    error = models.CharField(_("erreur"), max_length=500, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rendu")
+        constraints = [models.UniqueConstraint(fields=["document", "format"], name="rendering_unique_format")]
+
+    def __str__(self) -> str:
+        return f"{self.document} — {self.get_format_display()} ({self.get_state_display()})"
+
+    @property
+    def media_type(self) -> str:
+        return "application/pdf" if self.format == self.Format.PDF else "application/xml"
+
+    @property
+    def extension(self) -> str:
+        return "pdf" if self.format == self.Format.PDF else "xml"

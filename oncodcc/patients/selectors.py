@@ -145,6 +145,8 @@ ACTION_LABELS = {
     Action.FICHE_PRINT: "Impression d'une fiche RCP",
     Action.FICHE_VALIDATE: "Validation (signature) d'une fiche RCP",
     Action.FICHE_CORRECT: "Correction d'une fiche RCP (nouvelle version)",
+    Action.DOCUMENT_DOWNLOAD: "Téléchargement d'un document",
+    Action.DOCUMENT_EXPORT: "Export des documents (archive)",
     Action.FHIR_READ: "Lecture par l'API FHIR",
     Action.PATIENT_ACCESS_HISTORY_VIEW: "Consultation de l'historique des accès",
 }

@@ -12,6 +12,7 @@ from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
 from oncodcc.core.locking import ConcurrentEditError, conditional_update
 from oncodcc.core.text import has_control_chars
+from oncodcc.documents import services as documents
 from oncodcc.patients import access
 from oncodcc.questionnaires import engine as organ_engine
 from oncodcc.questionnaires import services as organ_forms
@@ -351,6 +352,7 @@ def validate(*, actor, fiche: Fiche, expected_version: int) -> Fiche:
         old.status = Fiche.Status.SUPERSEDED
         old.save(update_fields=["status"])
     organ_forms.mark_completed(fiche)
+    documents.register_fiche(fiche, actor=actor)
     audit.record(actor=actor, action=Action.FICHE_VALIDATE, patient=fiche.patient, obj=fiche,
                  details={"version": fiche.version_number, "set_id": str(fiche.set_id), "quorum": quorum.status_code})
     return fiche

@@ -1,0 +1,41 @@
+"""Reads of the document store: the rights check and the audit event of a download."""
+
+from django.db.models import Prefetch, QuerySet
+
+from oncodcc.audit import services as audit
+from oncodcc.audit.services import Action
+from oncodcc.patients import access
+
+from .models import Document, Rendering
+
+
+def with_renderings(queryset: QuerySet[Document]) -> QuerySet[Document]:
+    return queryset.prefetch_related(Prefetch("renderings", queryset=Rendering.objects.order_by("format")))
+
+
+def patient_documents(patient) -> list[Document]:
+    """For the patient record (already authorised and audited by its selector)."""
+    return list(with_renderings(Document.objects.filter(patient=patient)).order_by("-created_at"))
+
+
+def fiche_document(fiche) -> Document | None:
+    return with_renderings(Document.objects.filter(fiche=fiche)).first()
+
+
+def rendering_for_download(*, user, document_id: int, fmt: str) -> Rendering:
+    """The ready rendering, if the user may see the patient. Raises Rendering.DoesNotExist or AccessDenied."""
+    rendering = (
+        Rendering.objects.select_related("document__patient")
+        .filter(document_id=document_id, format=fmt).first()
+    )
+    if rendering is None:
+        raise Rendering.DoesNotExist
+    patient = rendering.document.patient
+    if not access.can_view_patient(user, patient):
+        audit.record(actor=user, action=Action.ACCESS_DENIED, patient=patient,
+                     details={"purpose": Action.DOCUMENT_DOWNLOAD, "document": document_id})
+        raise access.AccessDenied
+    if rendering.state == Rendering.State.READY:
+        audit.record(actor=user, action=Action.DOCUMENT_DOWNLOAD, patient=patient, obj=rendering.document,
+                     details={"format": fmt, "version": rendering.document.version_number, "sha256": rendering.sha256})
+    return rendering

@@ -1,0 +1,75 @@
+"""Registering generated documents and rendering them (in the task worker)."""
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import store
+from .models import Document, Rendering
+
+logger = logging.getLogger(__name__)
+
+LOINC_FRCP = "34794-8"
+MAX_ATTEMPTS = 3
+
+
+def register_fiche(fiche, *, actor) -> Document:
+    """A validated fiche version becomes a document (inside the validation's transaction); its renderings are
+    queued for the worker once the transaction commits."""
+    meeting = fiche.registration.meeting
+    board = meeting.board
+    Document.objects.filter(set_id=fiche.set_id, status=Document.Status.CURRENT).update(
+        status=Document.Status.SUPERSEDED)
+    document = Document.objects.create(
+        kind=Document.Kind.FRCP, type_code=LOINC_FRCP, title=f"Fiche RCP — {board.name}", patient=fiche.patient,
+        fiche=fiche, set_id=fiche.set_id, version_number=fiche.version_number, author=actor,
+        organisation=meeting.location or board.hospitals.first() or board.managing_3c,
+    )
+    Rendering.objects.bulk_create([Rendering(document=document, format=f) for f in Rendering.Format.values])
+    transaction.on_commit(lambda: enqueue(document.pk))
+    return document
+
+
+def enqueue(document_id: int) -> None:
+    from .tasks import render_document
+
+    render_document.enqueue(document_id)
+
+
+def _produce(document: Document, fmt: str) -> bytes:
+    if document.kind == Document.Kind.FRCP:
+        if fmt == Rendering.Format.PDF:
+            from .pdf.renderer import render_fiche_pdf
+
+            return render_fiche_pdf(document.fiche)
+        from .cda.frcp import build_frcp
+
+        return build_frcp(document.fiche)
+    raise ValueError(f"no renderer for {document.kind}/{fmt}")
+
+
+def render(document_id: int) -> dict[str, str]:
+    """Produce the pending renderings of a document. Each rendering is stored, then marked ready, in its own
+    step: a failure leaves the others usable and is recorded with its reason (retried by a later run)."""
+    document = Document.objects.select_related("fiche").get(pk=document_id)
+    outcome = {}
+    for rendering in document.renderings.exclude(state=Rendering.State.READY):
+        if rendering.attempts >= MAX_ATTEMPTS:
+            outcome[rendering.format] = rendering.state
+            continue
+        try:
+            content = _produce(document, rendering.format)
+            sha256, _ = store.put(content, rendering.extension)
+        except Exception as exc:  # any renderer error: recorded on the rendering, never lost
+            logger.exception("rendering %s of document %s failed", rendering.format, document_id)
+            Rendering.objects.filter(pk=rendering.pk).update(
+                state=Rendering.State.FAILED, attempts=rendering.attempts + 1,
+                error=f"{exc.__class__.__name__}: {exc}"[:500])
+            outcome[rendering.format] = Rendering.State.FAILED
+            continue
+        Rendering.objects.filter(pk=rendering.pk).update(
+            state=Rendering.State.READY, sha256=sha256, size=len(content), error="", attempts=rendering.attempts + 1,
+            rendered_at=timezone.now())
+        outcome[rendering.format] = Rendering.State.READY
+    return outcome

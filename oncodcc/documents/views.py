@@ -1,0 +1,47 @@
+"""Downloads of renderings (authorised per patient, audited) and the rendering status shown while the worker runs."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from oncodcc.patients.access import AccessDenied, can_view_patient
+
+from . import selectors, store
+from .models import Document, Rendering
+
+
+@require_GET
+def download(request, pk: int, fmt: str):
+    if fmt not in Rendering.Format.values:
+        raise Http404
+    try:
+        rendering = selectors.rendering_for_download(user=request.user, document_id=pk, fmt=fmt)
+    except Rendering.DoesNotExist as exc:
+        raise Http404 from exc
+    except AccessDenied as exc:
+        raise PermissionDenied("Vous n'avez pas accès au dossier de ce patient.") from exc
+    if rendering.state != Rendering.State.READY:
+        return HttpResponse("Ce document est en cours de génération : réessayez dans quelques secondes.",
+                            status=409, content_type="text/plain; charset=utf-8")
+    try:
+        content = store.get(rendering.sha256, rendering.extension)
+    except (OSError, store.CorruptRendering) as exc:
+        raise Http404("Fichier du document introuvable ou altéré.") from exc
+    document = rendering.document
+    name = f"{document.kind}-{document.set_id}-v{document.version_number}.{rendering.extension}"
+    response = HttpResponse(content, content_type=rendering.media_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Content-SHA256"] = rendering.sha256
+    return response
+
+
+@require_GET
+def status(request, pk: int):
+    """The renderings of a document (htmx polls it while one is pending)."""
+    document = selectors.with_renderings(Document.objects.select_related("patient").filter(pk=pk)).first()
+    if document is None:
+        raise Http404
+    if not can_view_patient(request.user, document.patient):
+        raise PermissionDenied("Vous n'avez pas accès au dossier de ce patient.")
+    return render(request, "documents/_renderings.html", {"document": document})

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The task worker (document renderings, meeting generation), recycled after WORKER_MAX_TASKS tasks so that memory
+# held by WeasyPrint is given back to the system with the process. TERM/INT stop it cleanly.
+set -u
+cd "$(dirname "$0")/.."
+export PATH="$PWD/.venv/bin:$PATH"
+child=0
+stop() { [ "$child" != 0 ] && kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; exit 0; }
+trap stop INT TERM
+while :; do
+  dcc db_worker --queue-name '*' --interval 1 --no-reload --max-tasks "${WORKER_MAX_TASKS:-200}" &
+  child=$!
+  wait "$child"
+  sleep 1  # a worker that ends (recycled, or crashed) is started again
+done
