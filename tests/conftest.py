@@ -72,3 +72,9 @@ def registration(meeting, member_doctor):
 @pytest.fixture
 def patient(registration):
     return registration.patient
+
+
+@pytest.fixture
+def held_meeting(meeting):
+    """The meeting took place (open, started an hour ago) with a quorum of three specialties."""
+    return f.hold(meeting)

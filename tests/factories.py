@@ -188,3 +188,13 @@ def complete_fiche(registration: Registration, *, created_by: User, **overrides)
 def past(days: int = 1, hour: int = 17) -> datetime:
     d = timezone.localdate() - timedelta(days=days)
     return aware(d, hour)
+
+
+def hold(meeting: Meeting, *, quorum: bool = True) -> Meeting:
+    """The meeting took place (started an hour ago, open), with or without quorum."""
+    meeting.starts_at = timezone.now() - timedelta(hours=1)
+    meeting.status = Meeting.Status.OPEN
+    meeting.save()
+    if quorum:
+        give_quorum(meeting)
+    return meeting

@@ -5,16 +5,13 @@ import io
 import re
 import shutil
 import subprocess
-from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 
 from oncodcc.documents.admin import DocumentHeaderForm
 from oncodcc.documents.models import DocumentHeader
 from oncodcc.documents.pdf import render_fiche_pdf, write_fiche_pdf
-from oncodcc.rcp.models import Meeting
 from oncodcc.rcp.services import fiches
 from tests import factories as f
 
@@ -46,15 +43,6 @@ def png_bytes(size=(40, 20)) -> bytes:
 def images_in(data: bytes) -> int:
     listing = run("pdfimages", "-list", data=data).splitlines()
     return max(0, len(listing) - 2)
-
-
-@pytest.fixture
-def held_meeting(meeting):
-    meeting.starts_at = timezone.now() - timedelta(hours=1)
-    meeting.status = Meeting.Status.OPEN
-    meeting.save()
-    f.give_quorum(meeting)
-    return meeting
 
 
 @pytest.fixture

@@ -3,27 +3,15 @@ SHA-256), downloads are authorised and audited, failures are recorded, `dcc docu
 
 import csv
 import hashlib
-from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 
 from oncodcc.audit.models import AuditEvent
 from oncodcc.documents import services
 from oncodcc.documents.models import Document, Rendering
-from oncodcc.rcp.models import Meeting
 from oncodcc.rcp.services import fiches
 from tests import factories as f
-
-
-@pytest.fixture
-def held_meeting(meeting):
-    meeting.starts_at = timezone.now() - timedelta(hours=1)
-    meeting.status = Meeting.Status.OPEN
-    meeting.save()
-    f.give_quorum(meeting)
-    return meeting
 
 
 @pytest.fixture

@@ -1,15 +1,12 @@
 """The organ form inside the fiche: pinned version, saving with the fiche, enableWhen through htmx, validation,
 carry-over from the last fiche, display, promoted statistics columns, versions."""
 
-from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from oncodcc.questionnaires import services as organ_forms
 from oncodcc.questionnaires.models import FicheAnswers, Questionnaire
-from oncodcc.rcp.models import Meeting
 from oncodcc.rcp.services import fiches
 from oncodcc.rcp.services.fiches import FicheInput, FicheValidationError
 from tests import factories as f
@@ -24,15 +21,6 @@ def breast_form(db):
 
     organ_forms.publish(parse(breast()), source="sein.json")
     return Questionnaire.objects.get(url="urn:oncodcc:questionnaire:sein")
-
-
-@pytest.fixture
-def held_meeting(meeting):
-    meeting.starts_at = timezone.now() - timedelta(hours=1)
-    meeting.status = Meeting.Status.OPEN
-    meeting.save()
-    f.give_quorum(meeting)
-    return meeting
 
 
 def test_new_fiche_pins_the_board_form(breast_form, registration, member_doctor):

@@ -1,17 +1,16 @@
 """The fiche RCP screens: edit (save, validate, 409 on concurrent edits), read, print, correct, start."""
 
 import re
-from datetime import date, timedelta
+from datetime import date
 from html import unescape
 
 import pytest
 from django import forms
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from oncodcc.audit.models import AuditEvent
-from oncodcc.rcp.models import Fiche, Meeting
+from oncodcc.rcp.models import Fiche
 from oncodcc.rcp.services import fiches as services
 from oncodcc.terminology import valuesets as vs
 from tests import factories as f
@@ -57,14 +56,7 @@ def form_data(editor, **overrides) -> dict:
     return data
 
 
-def hold(meeting: Meeting, *, quorum: bool = True) -> Meeting:
-    """The meeting took place (started an hour ago, open), with or without quorum."""
-    meeting.starts_at = timezone.now() - timedelta(hours=1)
-    meeting.status = Meeting.Status.OPEN
-    meeting.save()
-    if quorum:
-        f.give_quorum(meeting)
-    return meeting
+hold = f.hold
 
 
 def client_for(user) -> Client:
