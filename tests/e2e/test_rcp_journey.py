@@ -1,10 +1,11 @@
 """The main journey in a real browser: a secretary creates and registers a patient, the coordinator runs the
-meeting in meeting mode (attendance, quorum, proposal) and signs the fiche; the record shows the validated fiche
-and the DPO sees who opened the record."""
+meeting in meeting mode (attendance, quorum, proposal) and signs the fiche; the worker renders its PDF/A and CDA,
+downloaded from the fiche page; the record shows the validated fiche and the DPO sees who opened the record."""
 
 import re
 from datetime import timedelta
 
+from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -72,6 +73,18 @@ def test_secretary_registers_doctor_validates_dpo_audits(page, live_server, logi
     assert fiche.quorum_status == "ORG-126"
     assert [t.code for t in fiche.treatments.all()] == ["C15313"]
 
+    # --- the worker renders the documents; the fiche page offers them ---
+    page.goto(f"{live_server.url}/rcp/fiches/{fiche.pk}/")
+    expect(page.get_by_text("génération en cours").first).to_be_visible()
+    call_command("db_worker", "--batch", "--queue-name", "*", "--no-startup-delay", verbosity=0)
+    expect(page.get_by_role("link", name="PDF")).to_be_visible(timeout=10_000)  # htmx polling picks it up
+    with page.expect_download() as pdf:
+        page.get_by_role("link", name="PDF").click()
+    assert pdf.value.suggested_filename.endswith(".pdf")
+    with page.expect_download() as cda:
+        page.get_by_role("link", name="CDA").click()
+    assert cda.value.suggested_filename.endswith(".xml")
+
     # --- the record shows the validated fiche ---
     page.goto(f"{live_server.url}/patients/{fiche.patient_id}/")
     expect(page.get_by_role("link", name=re.compile("Fiche RCP", re.I)).first).to_be_visible()
@@ -84,3 +97,4 @@ def test_secretary_registers_doctor_validates_dpo_audits(page, live_server, logi
     expect(history.get_by_text("Consultation du dossier").first).to_be_visible()
     expect(history.get_by_text(re.compile("LAMBERT", re.I)).first).to_be_visible()
     expect(history.get_by_text("Validation (signature) d'une fiche RCP").first).to_be_visible()
+    expect(history.get_by_text("Téléchargement d'un document").first).to_be_visible()
