@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "oncodcc.patients",
     "oncodcc.rcp",
     "oncodcc.questionnaires",
+    "oncodcc.careplans",
     "oncodcc.documents",
     "oncodcc.audit",
     "oncodcc.demo",

@@ -27,6 +27,15 @@ TOPOGRAPHY = "JDV_Tumeur_CISIS"
 MORPHOLOGY = "JDV_Morphologie_CISIS"
 LATERALITY = "JDV_ModificateurTopographique_CISIS"
 SPECIALTY = "JDV_Specialite_Medecin_CISIS"
+# PPS (programme personnalisé de soins) 2022.01.
+PPS_TREATMENT_TYPE = "JDV_TypeTraitementPPS_CISIS"
+SUPPORTIVE_CARE = "JDV_SoinsOncoDeSupport_CISIS"
+SOCIO_PRO_SUPPORT = "JDV_TypeAccompagnementSocioPro_CISIS"
+UPDATE_REASON = "JDV_MotifMiseAJour_CISIS"
+CARE_STRUCTURE = "JDV_StructuresDeSoins_CISIS"
+FOLLOW_UP_TYPE = "JDV_TypeDeSuivi_CISIS"
+SIDE_EFFECT_MANAGEMENT = "JDV_GestionEffetsSecondaires_CISIS"
+ASSOCIATED_MEASURE = "JDV_MesuresAssociees_CISIS"
 
 # Codes the rules refer to by meaning.
 NATURE_ORGAN = "ORG-117"
