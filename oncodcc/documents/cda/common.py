@@ -464,3 +464,66 @@ def participant(root: etree._Element, type_code: str, *, function: tuple[str, st
 
 def serialise(root: etree._Element) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+# --- helpers added for the PPS volet (used by pps.py) --------------------------------------------------------------
+
+def translation(parent: etree._Element, code_value: str, display: str, system: str = OID_TA_ASIP) -> etree._Element:
+    """A <translation> of a coded element (e.g. the TA_ASIP role of a PPS header participant)."""
+    return code(parent, "translation", code_value, system, display)
+
+
+def organisation_ids(parent: etree._Element, org) -> None:
+    """The ids of a structure: FINESS, else its national id (DSRC / 3C directory), else its OID."""
+    if org.finess:
+        el(parent, "id", root=OID_FINESS, extension=finess_ext(org.finess))
+    elif org.national_id and org.kind == "DSRC":
+        el(parent, "id", root=OID_NATIONAL_DSRC, extension=org.national_id)
+    elif org.national_id and org.kind == "3C":
+        el(parent, "id", root=OID_NATIONAL_3C, extension=org.national_id)
+    elif org.oid:
+        el(parent, "id", root=org.oid)
+
+
+def structure_participant(root: etree._Element, type_code: str, *, function: tuple[str, str, str] | None,
+                          role: tuple[str, str] | None, comment: str, org=None, name: str = "",
+                          phone: str = "", email: str = "", class_code: str = "PROV") -> etree._Element:
+    """A header participant that is a structure (3C, RRC, hospital, support service) or a contact known only by
+    name: associatedEntity with address, telecom and scopingOrganization; `role` = (TA_ASIP code, display) goes
+    in functionCode/translation."""
+    node = el(root, "participant", typeCode=type_code)
+    if function is None:
+        fc = el(node, "functionCode", nullFlavor="NA")
+    else:
+        fc = el(node, "functionCode", code=function[0], displayName=function[1], codeSystem=function[2])
+    el(fc, "originalText", text=comment)
+    if role is not None:
+        translation(fc, role[0], role[1])
+    el(node, "time", {XSI_TYPE: "IVL_TS", "nullFlavor": "UNK"})
+    entity = el(node, "associatedEntity", classCode=class_code)
+    address(entity, org.address if org is not None else None)
+    telecom(entity, phone or (org.phone if org is not None else ""))
+    if email:
+        el(entity, "telecom", value=f"mailto:{email}")
+    scoping = el(entity, "scopingOrganization")
+    if org is not None:
+        organisation_ids(scoping, org)
+    el(scoping, "name", text=(org.name if org is not None else name) or "-")
+    return node
+
+
+def external_document(parent: etree._Element, *, doc_id: str, set_id: str | None = None, version: int | None = None,
+                      label: str = "", ref: str | None = None) -> etree._Element:
+    """reference/externalDocument of a 'Documents référencés' act: id, text (reference to the narrative), setId,
+    versionNumber."""
+    ext = el(el(parent, "reference", typeCode="REFR"), "externalDocument", classCode="DOC", moodCode="EVN")
+    el(ext, "id", root=doc_id)
+    if ref:
+        reference(ext, "text", ref)
+    elif label:
+        el(ext, "text", text=label)
+    if set_id:
+        el(ext, "setId", root=set_id)
+    if version is not None:
+        el(ext, "versionNumber", value=str(version))
+    return ext
