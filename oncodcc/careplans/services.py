@@ -16,6 +16,7 @@ from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
 from oncodcc.core.locking import ConcurrentEditError, conditional_update
 from oncodcc.core.text import has_control_chars
+from oncodcc.documents import services as documents
 from oncodcc.patients import access
 from oncodcc.rcp.models import Fiche
 from oncodcc.terminology import valuesets as vs
@@ -265,6 +266,7 @@ def validate(*, actor, plan: CarePlan) -> CarePlan:
         old.save(update_fields=["status", "updated_at"])
     audit.record(actor=actor, action=Action.CAREPLAN_VALIDATE, patient=plan.patient, obj=plan,
                  details={"version": plan.version_number, "set_id": str(plan.set_id)})
+    documents.register_care_plan(plan, actor=actor)
     return plan
 
 
@@ -293,6 +295,8 @@ def hand_over(*, actor, plan: CarePlan, date: date, by) -> CarePlan:
     plan.save(update_fields=["handed_over_at", "handed_over_by", "lock_version", "updated_at"])
     audit.record(actor=actor, action=Action.CAREPLAN_HANDOVER, patient=plan.patient, obj=plan,
                  details={"version": plan.version_number, "date": date.isoformat(), "by": by.pk})
+    if plan.status == CarePlan.Status.VALIDATED and hasattr(plan, "document"):
+        documents.refresh(plan.document)  # the hand-over date is part of the document
     return plan
 
 

@@ -74,6 +74,8 @@ class Document(models.Model):
     title = models.CharField(_("titre"), max_length=300)
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="documents")
     fiche = models.OneToOneField("rcp.Fiche", null=True, blank=True, on_delete=models.PROTECT, related_name="document")
+    care_plan = models.OneToOneField("careplans.CarePlan", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="document")
     set_id = models.UUIDField(_("identifiant du document"), db_index=True)
     version_number = models.PositiveIntegerField(_("version"))
     status = models.CharField(_("statut"), max_length=12, choices=Status.choices, default=Status.CURRENT)

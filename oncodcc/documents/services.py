@@ -11,6 +11,7 @@ from .models import Document, Rendering
 logger = logging.getLogger(__name__)
 
 LOINC_FRCP = "34794-8"
+LOINC_CARE_PLAN = "18776-5"  # "Plan personnalisé de soins"; the PPAC (no national volet) keeps it, told apart by kind
 MAX_ATTEMPTS = 3
 
 
@@ -31,6 +32,30 @@ def register_fiche(fiche, *, actor) -> Document:
     return document
 
 
+def register_care_plan(plan, *, actor) -> Document:
+    """A validated PPS or PPAC version becomes a document: PDF/A for both, CDA R2 for the PPS (no national PPAC
+    volet exists)."""
+    from oncodcc.careplans.models import CarePlan
+
+    Document.objects.filter(set_id=plan.set_id, status=Document.Status.CURRENT).update(
+        status=Document.Status.SUPERSEDED)
+    title = "Programme personnalisé de soins" if plan.kind == CarePlan.Kind.PPS else "Programme personnalisé de l'après-cancer"
+    document = Document.objects.create(
+        kind=plan.kind.lower(), type_code=LOINC_CARE_PLAN, title=title, patient=plan.patient, care_plan=plan,
+        set_id=plan.set_id, version_number=plan.version_number, author=actor,
+    )
+    formats = [Rendering.Format.PDF] + ([Rendering.Format.CDA] if plan.kind == CarePlan.Kind.PPS else [])
+    Rendering.objects.bulk_create([Rendering(document=document, format=f) for f in formats])
+    transaction.on_commit(lambda: enqueue(document.pk))
+    return document
+
+
+def refresh(document: Document) -> None:
+    """The document's content changed (e.g. the hand-over date of a PPS): render it again."""
+    document.renderings.update(state=Rendering.State.PENDING, attempts=0, error="")
+    transaction.on_commit(lambda: enqueue(document.pk))
+
+
 def enqueue(document_id: int) -> None:
     from .tasks import render_document
 
@@ -38,6 +63,14 @@ def enqueue(document_id: int) -> None:
 
 
 def _produce(document: Document, fmt: str) -> bytes:
+    if document.care_plan_id:
+        if fmt == Rendering.Format.PDF:
+            from .pdf.careplan import render_careplan_pdf
+
+            return render_careplan_pdf(document.care_plan)
+        from .cda.pps import build_pps
+
+        return build_pps(document.care_plan)
     if document.kind == Document.Kind.FRCP:
         if fmt == Rendering.Format.PDF:
             from .pdf.renderer import render_fiche_pdf
@@ -52,7 +85,7 @@ def _produce(document: Document, fmt: str) -> bytes:
 def render(document_id: int) -> dict[str, str]:
     """Produce the pending renderings of a document. Each rendering is stored, then marked ready, in its own
     step: a failure leaves the others usable and is recorded with its reason (retried by a later run)."""
-    document = Document.objects.select_related("fiche").get(pk=document_id)
+    document = Document.objects.select_related("fiche", "care_plan").get(pk=document_id)
     outcome = {}
     for rendering in document.renderings.exclude(state=Rendering.State.READY):
         if rendering.attempts >= MAX_ATTEMPTS:
