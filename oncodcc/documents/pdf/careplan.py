@@ -75,10 +75,12 @@ def careplan_header(plan: CarePlan, *, with_logo: bool = True) -> HeaderView:
 
 
 def careplan_context(plan: CarePlan, *, with_logo: bool = True) -> dict:
+    contacts = list(plan.contacts.all())
     return {
         "plan": plan, "patient": plan.patient, "title": TITLES[plan.kind],
         "is_pps": plan.kind == CarePlan.Kind.PPS,
-        "treatments": list(plan.treatments.all()), "contacts": list(plan.contacts.all()),
+        "treatments": list(plan.treatments.all()), "contacts": contacts,
+        "contacts_email": any(c.email for c in contacts),
         "header": careplan_header(plan, with_logo=with_logo), "printed_at": timezone.now(),
     }
 
