@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/", include("oncodcc.api.urls")),
     path("documents/", include("oncodcc.documents.urls")),
     path("fhir/", include("oncodcc.interop.fhir.urls")),
+    path("pps/", include("oncodcc.careplans.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,26 @@
+from django import template
+
+from oncodcc.patients import access
+
+from ..models import CarePlan
+
+register = template.Library()
+
+
+@register.simple_tag
+def patient_care_plans(patient) -> list[CarePlan]:
+    """The patient's care plans, current versions first (superseded versions are reached from their plan)."""
+    return list(CarePlan.objects.filter(patient=patient).exclude(status=CarePlan.Status.SUPERSEDED)
+                .order_by("-created_at"))
+
+
+@register.simple_tag
+def fiche_care_plan(fiche) -> CarePlan | None:
+    """The current (not superseded) care plan following this fiche, if any."""
+    return (CarePlan.objects.filter(fiche=fiche).exclude(status=CarePlan.Status.SUPERSEDED)
+            .order_by("-version_number").first())
+
+
+@register.simple_tag
+def can_edit_patient(user, patient) -> bool:
+    return access.can_edit_patient(user, patient)
