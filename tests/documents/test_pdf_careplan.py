@@ -180,3 +180,25 @@ def test_unicode_names(make_plan, registration):
     text = flat(render_careplan_pdf(plan))
     for expected in (patient.display_name, "Anaïs-Éléonore", "Maëlys", "« guillemets »", "Zoë Œhlenschläger"):
         assert expected in text, expected
+
+
+def test_logo_present_and_corrupt(make_plan, board):
+    from tests.documents.test_pdf import images_in, png_bytes
+
+    plan = make_plan()
+    header = DocumentHeader.objects.create(organisation=board.managing_3c, logo=png_bytes(),
+                                           logo_content_type="image/png")
+    assert images_in(render_careplan_pdf(plan)) >= 1
+    header.logo = png_bytes()[:60]  # truncated in the database
+    header.save()
+    data = render_careplan_pdf(plan)
+    assert data.startswith(b"%PDF") and images_in(data) == 0 and header.name in flat(data)
+
+
+def test_ppac_without_fiche_takes_the_header_of_the_patients_board(fiche, member_doctor, board):
+    DocumentHeader.objects.create(organisation=board.managing_3c, display_name="En-tête du 3C de la RCP")
+    plan = CarePlan.objects.create(kind=CarePlan.Kind.PPAC, patient=fiche.patient, created_by=member_doctor)
+    text = flat(render_careplan_pdf(plan))
+    assert "En-tête du 3C de la RCP" in text and "Programme personnalisé de l'après-cancer" in text
+    assert "Les modalités de votre suivi vous seront précisées" in text  # empty follow-up: a plain sentence
+    assert "Demandez à votre équipe soignante qui contacter" in text
