@@ -22,8 +22,8 @@ READ_ONLY = "Vous pouvez consulter ce dossier mais pas modifier ses programmes d
 CONFLICT = "Ce PPS a été modifié par quelqu'un d'autre pendant votre saisie."
 
 FIELD_LABELS = {
-    "treatments": "Programme thérapeutique", "contacts": "Contacts utiles",
     **{f.name: str(f.verbose_name) for f in CarePlan._meta.get_fields() if hasattr(f, "verbose_name")},
+    "treatments": "programme thérapeutique", "contacts": "contacts utiles",
 }
 
 

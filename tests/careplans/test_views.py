@@ -168,6 +168,7 @@ def test_patient_page_lists_the_plans(client, plan, member_doctor):
 
 
 def test_access(client, plan, fiche, outsider, member_doctor):
+    assert client.get(reverse("careplans:detail", args=[plan.pk])).status_code == 302  # login first
     client.force_login(outsider)
     assert client.get(reverse("careplans:detail", args=[plan.pk])).status_code == 403
     assert client.get(reverse("careplans:edit", args=[plan.pk])).status_code == 403
@@ -180,3 +181,8 @@ def test_access(client, plan, fiche, outsider, member_doctor):
     assert client.get(reverse("careplans:detail", args=[plan.pk + 999])).status_code == 404
     assert client.get(reverse("careplans:edit", args=[plan.pk + 999])).status_code == 404
     assert client.post(reverse("careplans:create_from_fiche", args=[fiche.pk + 999])).status_code == 404
+    # A tampered form is refused, never a server error.
+    bad = client.post(reverse("careplans:edit", args=[plan.pk]), form_data(plan, lock_version="x"))
+    assert bad.status_code == 400
+    bad = client.post(reverse("careplans:edit", args=[plan.pk]), {"lock_version": "0"})
+    assert bad.status_code == 400
