@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from oncodcc.directory.models import Practitioner
+from oncodcc.directory.models import Organisation, Practitioner
 from oncodcc.rcp.forms.fiche import _style, mark_invalid
 from oncodcc.terminology import valuesets as vs
 
@@ -107,6 +107,15 @@ class ContactForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["name"].required = True
         _style(self)
+
+    # The directory links carried over from the saved contact: dropped when they no longer exist (or were forged).
+    def clean_practitioner(self):
+        pk = self.cleaned_data.get("practitioner")
+        return pk if pk and Practitioner.objects.filter(pk=pk).exists() else None
+
+    def clean_organisation(self):
+        pk = self.cleaned_data.get("organisation")
+        return pk if pk and Organisation.objects.filter(pk=pk).exists() else None
 
 
 TreatmentFormSet = forms.formset_factory(TreatmentForm, extra=0, can_delete=True, max_num=30, validate_max=True)

@@ -95,6 +95,21 @@ def test_edit_and_save(client, plan, member_doctor):
     assert plan.treatments.count() == n
 
 
+def test_service_errors_on_rows(client, plan, member_doctor):
+    client.force_login(member_doctor)
+    data = form_data(plan, **{"treatments-TOTAL_FORMS": "1", "treatments-0-code": "C15313",
+                              "treatments-0-start_date": "2026-12-01", "treatments-0-end_date": "2026-11-01",
+                              "contacts-0-practitioner": "999999"})
+    response = client.post(reverse("careplans:edit", args=[plan.pk]), data)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "La fin prévue précède le début." in body and 'id="id_treatments-0-end_date-errors"' in body
+    # Without the inverted dates, the forged directory link is dropped and the row saved.
+    data["treatments-0-end_date"] = ""
+    assert client.post(reverse("careplans:edit", args=[plan.pk]), data).status_code == 302
+    assert plan.contacts.first().practitioner_id is None
+
+
 def test_concurrent_edit_is_409_and_keeps_typed_text(client, plan, member_doctor, coordinator):
     client.force_login(member_doctor)
     stale = form_data(plan, comment="Ma saisie à conserver")
