@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 
 from oncodcc.directory.models import Organisation, Practitioner
 from oncodcc.rcp.forms.fiche import _style, mark_invalid
@@ -22,7 +23,7 @@ def _date(label: str, required: bool = False) -> forms.DateField:
 
 
 def _label(model, name: str) -> str:
-    return str(model._meta.get_field(name).verbose_name).capitalize()
+    return capfirst(str(model._meta.get_field(name).verbose_name))
 
 
 def _text(model, name: str, *, textarea: bool = False) -> forms.CharField:
@@ -118,8 +119,17 @@ class ContactForm(forms.Form):
         return pk if pk and Organisation.objects.filter(pk=pk).exists() else None
 
 
-TreatmentFormSet = forms.formset_factory(TreatmentForm, extra=0, can_delete=True, max_num=30, validate_max=True)
-ContactFormSet = forms.formset_factory(ContactForm, extra=0, can_delete=True, max_num=30, validate_max=True)
+class RowFormSet(forms.BaseFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        form.fields["DELETE"].label = "Supprimer"
+        form.fields["DELETE"].widget.attrs["class"] = "form-check-input"
+
+
+TreatmentFormSet = forms.formset_factory(TreatmentForm, formset=RowFormSet, extra=0, can_delete=True, max_num=30,
+                                         validate_max=True)
+ContactFormSet = forms.formset_factory(ContactForm, formset=RowFormSet, extra=0, can_delete=True, max_num=30,
+                                       validate_max=True)
 
 TREATMENT_KEYS = ["code", "start_date", "end_date", "rhythm", "place", "at_home", "administration", "side_effects",
                   "comment"]
@@ -144,13 +154,6 @@ class CarePlanEditor:
             self.contacts = ContactFormSet(data, prefix="contacts")
         self.list_errors: dict[str, list[str]] = {}
         self.other_errors: list[str] = []
-        for formset in (self.treatments, self.contacts):
-            for row in formset.forms:
-                row.fields["DELETE"].label = "Supprimer"
-                row.fields["DELETE"].widget.attrs["class"] = "form-check-input"
-        for row in (self.treatments.empty_form, self.contacts.empty_form):
-            row.fields["DELETE"].label = "Supprimer"
-            row.fields["DELETE"].widget.attrs["class"] = "form-check-input"
 
     def is_valid(self) -> bool:
         return all([self.form.is_valid(), self.treatments.is_valid(), self.contacts.is_valid()])
@@ -208,7 +211,7 @@ class CarePlanEditor:
 
 class HandOverForm(forms.Form):
     handed_over_at = _date("Remis au patient le", required=True)
-    handed_over_by = forms.ModelChoiceField(label="par", queryset=Practitioner.objects.none(), empty_label="—")
+    handed_over_by = forms.ModelChoiceField(label="Remis par", queryset=Practitioner.objects.none(), empty_label="—")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
