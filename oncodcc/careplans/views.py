@@ -172,6 +172,9 @@ def hand_over(request, pk: int):
         except (PermissionDenied, AccessDenied) as exc:
             raise PermissionDenied(DENIED) from exc
         except ValidationError as exc:
+            if "status" in exc.message_dict:  # the plan moved on (superseded): the form is no longer shown
+                _errors(request, exc)
+                return redirect("careplans:detail", plan.pk)
             for name, msgs in exc.message_dict.items():
                 for m in msgs:
                     form.add_error(name if name in form.fields else None, m)
@@ -194,6 +197,9 @@ def new_version(request, pk: int):
         except (PermissionDenied, AccessDenied) as exc:
             raise PermissionDenied(DENIED) from exc
         except ValidationError as exc:
+            if "status" in exc.message_dict:  # not the current validated version, or a draft already exists
+                _errors(request, exc)
+                return redirect("careplans:detail", plan.pk)
             names = {"update_reason": "reason_code", "update_reason_text": "reason_text"}
             for name, msgs in exc.message_dict.items():
                 for m in msgs:

@@ -174,6 +174,10 @@ def test_read_view_is_audited_hand_over_and_new_version(client, plan, member_doc
     assert response.status_code == 302 and response.url == reverse("careplans:edit", args=[v2.pk])
     assert v2.update_reason == "MED-560" and v2.update_reason_text == "Ajout d'une chimiothérapie"
     assert client.get(response.url).status_code == 200
+    # A second update of the same version is refused with the service's message.
+    again = client.post(new_version, {"reason_code": "GEN-176"}, follow=True)
+    assert again.status_code == 200 and "déjà en cours" in again.content.decode()
+    assert CarePlan.objects.filter(set_id=plan.set_id).count() == 2
 
 
 def test_patient_page_lists_the_plans(client, plan, member_doctor):
