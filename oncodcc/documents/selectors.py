@@ -22,6 +22,10 @@ def fiche_document(fiche) -> Document | None:
     return with_renderings(Document.objects.filter(fiche=fiche)).first()
 
 
+def care_plan_document(plan) -> Document | None:
+    return with_renderings(Document.objects.filter(care_plan=plan)).first()
+
+
 def rendering_for_download(*, user, document_id: int, fmt: str) -> Rendering:
     """The ready rendering, if the user may see the patient. Raises Rendering.DoesNotExist or AccessDenied."""
     rendering = (
