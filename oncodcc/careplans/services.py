@@ -211,6 +211,40 @@ def create_from_fiche(*, actor, fiche: Fiche, referring_doctor=None) -> CarePlan
     return plan
 
 
+# What the after-cancer plan takes over from the PPS when active treatment ends.
+PPAC_CARRIED_FIELDS = ["referring_doctor", "follow_up", "follow_up_text", "supportive_care", "supportive_care_comment",
+                       "socio_support", "socio_support_comment"]
+
+
+@transaction.atomic
+def create_ppac(*, actor, plan: CarePlan) -> CarePlan:
+    """The after-cancer plan (PPAC), opened when active treatment ends: from the validated PPS whose treatments
+    are stopped, with its follow-up, supportive care, social support and contacts carried over (to complete with
+    the GP, who runs it)."""
+    plan = CarePlan.objects.select_related("patient").get(pk=plan.pk)
+    _check_edit(actor, plan.patient)
+    if plan.kind != CarePlan.Kind.PPS or plan.status != CarePlan.Status.VALIDATED:
+        raise CarePlanValidationError({"kind": ["Le PPAC se crée à partir du PPS validé en vigueur."]})
+    if not plan.all_treatments_stopped:
+        raise CarePlanValidationError({"all_treatments_stopped": [
+            "Le PPAC suit la fin des traitements actifs : indiquez d'abord l'arrêt de tous les traitements actifs "
+            "dans une nouvelle version du PPS."]})
+    existing = CarePlan.objects.filter(patient=plan.patient, kind=CarePlan.Kind.PPAC,
+                                       status__in=[CarePlan.Status.DRAFT, CarePlan.Status.VALIDATED]).first()
+    if existing is not None:
+        return existing
+    ppac = CarePlan.objects.create(
+        kind=CarePlan.Kind.PPAC, patient=plan.patient, created_by=actor, all_treatments_stopped=True,
+        treatments_stopped_on=plan.treatments_stopped_on,
+        side_effect_prevention=[], associated_measures=[],
+        **{name: getattr(plan, name) for name in PPAC_CARRIED_FIELDS},
+    )
+    _write_contacts(ppac, [{name: getattr(c, name) for name in Contact.FIELDS} for c in plan.contacts.all()])
+    audit.record(actor=actor, action=Action.CAREPLAN_CREATE, patient=plan.patient, obj=ppac,
+                 details={"kind": ppac.kind, "from_pps": plan.pk, "set_id": str(ppac.set_id)})
+    return ppac
+
+
 @transaction.atomic
 def update(*, actor, plan: CarePlan, expected_version: int, data: CarePlanInput) -> CarePlan:
     """Save a draft. ConcurrentEditError (with what differs) when someone saved in between (HTTP 409)."""

@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:pk>/modifier/", views.edit, name="edit"),
     path("<int:pk>/remise/", views.hand_over, name="hand_over"),
     path("<int:pk>/nouvelle-version/", views.new_version, name="new_version"),
+    path("<int:pk>/ppac/", views.create_ppac, name="create_ppac"),
 ]

@@ -209,3 +209,19 @@ def new_version(request, pk: int):
             return redirect(reverse("careplans:edit", args=[new.pk]))
     return render(request, "careplans/careplan_detail.html",
                   _detail_context(request, plan, new_version_form=form), status=400)
+
+
+@require_POST
+def create_ppac(request, pk: int):
+    """The after-cancer plan, from the validated PPS once active treatment has ended."""
+    plan = _plan(pk)
+    _check_edit(request, plan)
+    try:
+        ppac = services.create_ppac(actor=request.user, plan=plan)
+    except (PermissionDenied, AccessDenied) as exc:
+        raise PermissionDenied(DENIED) from exc
+    except ValidationError as exc:
+        _errors(request, exc)
+        return redirect("careplans:detail", plan.pk)
+    messages.success(request, "PPAC ouvert à partir du PPS : complétez le suivi avec le médecin traitant, puis validez.")
+    return redirect("careplans:edit", ppac.pk)
