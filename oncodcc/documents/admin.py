@@ -1,6 +1,7 @@
 """Document headers in the admin: a 3C administrator manages their 3C's header and its hospitals' headers, a DSRC
 administrator those of the region's 3Cs, the system administrator all. "Prévisualiser" renders a sample page."""
 
+import base64
 import shutil
 import subprocess
 import tempfile
@@ -130,10 +131,53 @@ class DocumentHeaderAdmin(RoleAdmin):
         url = reverse("admin:documents_documentheader_preview", args=[obj.pk])
         return format_html('<a href="{}" target="_blank" rel="noopener">Prévisualiser</a>', url)
 
+    change_form_template = "admin/documents/documentheader/change_form.html"
+
     def get_urls(self):
         custom = [path("<int:pk>/apercu/", self.admin_site.admin_view(self.preview_view),
-                       name="documents_documentheader_preview")]
+                       name="documents_documentheader_preview"),
+                  path("apercu-direct/", self.admin_site.admin_view(self.live_preview_view),
+                       name="documents_documentheader_live_preview")]
         return custom + super().get_urls()
+
+    def live_preview_view(self, request):
+        """The header as it is being typed (htmx, unsaved): a PNG of a sample page, or a French message."""
+        if request.method != "POST" or not self._allowed(request):
+            raise PermissionDenied
+        organisation = scoped_organisations(request.user).filter(pk=request.POST.get("organisation") or 0).first()
+        if organisation is None:
+            return HttpResponse('<p class="help">Choisissez l\'organisation pour voir l\'aperçu.</p>')
+        existing = self.get_queryset(request).filter(pk=request.POST.get("header_pk") or 0).first()
+        header = DocumentHeader(
+            organisation=organisation,
+            display_name=request.POST.get("display_name", "")[:200],
+            address_lines=request.POST.get("address_lines", "")[:1000],
+            phone=request.POST.get("phone", "")[:30],
+            show_finess=request.POST.get("show_finess") in {"on", "true", "1"},
+            free_text=request.POST.get("free_text", "")[:500],
+        )
+        upload = request.FILES.get("logo_file")
+        if upload is not None:
+            data = upload.read(LOGO_MAX_BYTES + 1)
+            if len(data) > LOGO_MAX_BYTES:
+                return HttpResponse('<p class="errornote">Le logo dépasse 1 Mo.</p>')
+            try:
+                header.logo_content_type = check_logo(data)
+            except LogoError as exc:
+                return HttpResponse(format_html('<p class="errornote">{}</p>', str(exc)))
+            header.logo = data
+        elif existing is not None and not request.POST.get("remove_logo"):
+            header.logo, header.logo_content_type = existing.logo, existing.logo_content_type
+        from .pdf.renderer import header_preview_pdf
+
+        png = _first_page_png(header_preview_pdf(header), resolution=60)
+        if png is None:
+            return HttpResponse('<p class="help">Aperçu indisponible (poppler-utils absent).</p>')
+        response = HttpResponse(format_html('<img class="header-live-preview" src="data:image/png;base64,{}" '
+                                            'alt="Aperçu de la première page avec cet en-tête">',
+                                            base64.b64encode(png).decode()))
+        response["Cache-Control"] = "no-store"
+        return response
 
     def preview_view(self, request, pk):
         header = get_object_or_404(self.get_queryset(request), pk=pk)

@@ -257,3 +257,21 @@ def test_sample_fiche_with_organ_items_logo_and_hospital_header():
                      "formulaire v1.0.0", "Ki-67", "Alternative(s)", "Score génomique", "Essai NATALEE-2",
                      "page 2 / 2"):
         assert expected in text, expected
+
+
+@pytest.mark.django_db
+def test_live_preview_renders_the_header_being_typed(client):
+    ccc = f.CccFactory(name="3C Littoral")
+    other = f.CccFactory(name="3C Montagne")
+    client.force_login(f.UserFactory(role="admin_3c", is_staff=True, organisation=ccc))
+    url = "/admin/documents/documentheader/apercu-direct/"
+    page = client.get("/admin/documents/documentheader/add/").content.decode()
+    assert 'id="header-live-preview"' in page and url in page
+    response = client.post(url, {"organisation": ccc.pk, "display_name": "Centre Hospitalier du Littoral",
+                                 "address_lines": "1 rue de la Mer", "free_text": "Secrétariat RCP : poste 1234"})
+    assert response.status_code == 200 and "data:image/png;base64," in response.content.decode()
+    assert "Choisissez" in client.post(url, {"organisation": other.pk}).content.decode()  # out of scope
+    bad = SimpleUploadedFile("logo.png", b"\x89PNG\r\n\x1a\nnot really", content_type="image/png")
+    assert "errornote" in client.post(url, {"organisation": ccc.pk, "logo_file": bad}).content.decode()
+    client.force_login(f.DoctorFactory(is_staff=True))
+    assert client.post(url, {"organisation": ccc.pk}).status_code in (302, 403)
