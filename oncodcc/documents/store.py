@@ -4,11 +4,11 @@ A file is written to a temporary name then renamed, and only then does the datab
 never sees a half-written file; identical content is stored once."""
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
 from django.conf import settings
+
+from oncodcc.core.files import atomic_write
 
 
 def root() -> Path:
@@ -24,16 +24,7 @@ def put(content: bytes, extension: str) -> tuple[str, Path]:
     target = path_for(sha256, extension)
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(content)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, target)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        atomic_write(target, content)
     return sha256, target
 
 

@@ -14,7 +14,7 @@ from oncodcc.careplans.models import CarePlan, Contact
 from oncodcc.careplans.services import CarePlanInput, CarePlanValidationError
 from oncodcc.core.locking import ConcurrentEditError
 from oncodcc.patients.selectors import ACTION_LABELS
-from oncodcc.rcp.models import Fiche, ProposedTreatment
+from oncodcc.rcp.models import ProposedTreatment
 from tests import factories as f
 
 
@@ -32,11 +32,7 @@ def fiche(held_meeting, registration, member_doctor):
     fiche = f.complete_fiche(registration, created_by=member_doctor)
     ProposedTreatment.objects.create(fiche=fiche, sequence=3, code="C15747", detail="Soins de support")
     ProposedTreatment.objects.create(fiche=fiche, sequence=1, code="C15632", is_alternative=True)
-    fiche.status = Fiche.Status.VALIDATED
-    fiche.validated_at = timezone.now()
-    fiche.validated_by = member_doctor
-    fiche.save()
-    return fiche
+    return f.mark_validated(fiche, by=member_doctor)
 
 
 @pytest.fixture

@@ -10,18 +10,13 @@ from oncodcc.audit.services import Action
 from oncodcc.careplans import services
 from oncodcc.careplans.models import CarePlan
 from oncodcc.careplans.services import CarePlanInput
-from oncodcc.rcp.models import Fiche
 from tests import factories as f
 
 
 @pytest.fixture
 def fiche(held_meeting, registration, member_doctor):
     fiche = f.complete_fiche(registration, created_by=member_doctor)
-    fiche.status = Fiche.Status.VALIDATED
-    fiche.validated_at = timezone.now()
-    fiche.validated_by = member_doctor
-    fiche.save()
-    return fiche
+    return f.mark_validated(fiche, by=member_doctor)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from oncodcc.careplans.models import CarePlan
 from oncodcc.careplans.services import CarePlanInput
 from oncodcc.documents.models import DocumentHeader
 from oncodcc.documents.pdf.careplan import render_careplan_pdf
-from oncodcc.rcp.models import Fiche
 from oncodcc.terminology import valuesets as vs
 from tests import factories as f
 from tests.documents.test_pdf import pages_of, run, text_of
@@ -35,11 +34,7 @@ def fiche(held_meeting, registration, member_doctor):
     ccc.phone = "02 41 11 11 11"
     ccc.save()
     fiche = f.complete_fiche(registration, created_by=member_doctor)
-    fiche.status = Fiche.Status.VALIDATED
-    fiche.validated_at = timezone.now()
-    fiche.validated_by = member_doctor
-    fiche.save()
-    return fiche
+    return f.mark_validated(fiche, by=member_doctor)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ or the file system."""
 
 import logging
 import os
-import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from oncodcc.core.files import atomic_write
 from oncodcc.documents.models import DocumentHeader
 from oncodcc.rcp.models import Board, Fiche
 from oncodcc.rcp.selectors.fiches import fiche_view
@@ -122,20 +122,8 @@ def render_fiche_pdf(fiche: Fiche) -> bytes:
 
 
 def write_fiche_pdf(fiche: Fiche, path: str | os.PathLike) -> Path:
-    """Write the PDF atomically: a temporary file in the same folder, renamed once complete (never half-written)."""
-    path = Path(path)
-    data = render_fiche_pdf(fiche)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Write the PDF atomically (never half-written)."""
+    return atomic_write(Path(path), render_fiche_pdf(fiche))
 
 
 def header_preview_html(header: DocumentHeader, board: Board | None = None) -> str:
