@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "oncodcc.careplans",
     "oncodcc.documents",
     "oncodcc.audit",
+    "oncodcc.interop.hl7v2",
+    "oncodcc.interop.smart",
+    "oncodcc.interop.launch",
     "oncodcc.demo",
 ]
 
@@ -231,3 +234,15 @@ LOGGING = {
 DCC_REGION_NAME = os.environ.get("DCC_REGION_NAME", "Région de démonstration")
 # How long a break-the-glass access stays open once justified.
 DCC_BREAK_GLASS_HOURS = int(os.environ.get("DCC_BREAK_GLASS_HOURS", "12"))
+
+# --- Interoperability in (issue 5) ---
+# HL7 v2 MLLP listener (`dcc mllp`): port and bind address; the largest frame accepted (a CDA with its PDF inside).
+MLLP_PORT = int(os.environ.get("MLLP_PORT", "2575"))
+MLLP_HOST = os.environ.get("MLLP_HOST", "0.0.0.0")  # noqa: S104 - hospitals connect from their network
+MLLP_MAX_FRAME_BYTES = int(os.environ.get("MLLP_MAX_FRAME_MB", "30")) * 1024 * 1024
+# A received CDA (HL7 OBX-5 once decoded, FHIR Binary) larger than this is refused with a clear reason.
+INBOUND_DOCUMENT_MAX_BYTES = int(os.environ.get("DCC_INBOUND_DOCUMENT_MAX_MB", "20")) * 1024 * 1024
+# FHIR API bearer tokens (OAuth2 client credentials, SMART backend services) live this long.
+SMART_TOKEN_SECONDS = int(os.environ.get("DCC_SMART_TOKEN_SECONDS", "300"))
+# Contextual launch tokens: at most this old (iat/exp window), each jti used once.
+LAUNCH_TOKEN_MAX_SECONDS = 300

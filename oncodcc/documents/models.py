@@ -57,17 +57,25 @@ class DocumentHeader(models.Model):
 
 
 class Document(models.Model):
-    """One version of a document in the store: generated here (fiche RCP, PPS, PPAC) or, later, received.
-    The renderings (PDF/A, CDA R2) are produced by the task worker; each is kept with its SHA-256."""
+    """One version of a document in the store: generated here (fiche RCP, PPS, PPAC) or received from a hospital
+    or a lab (HL7 ORU/MDM, FHIR DocumentReference). Generated renderings (PDF/A, CDA R2) are produced by the task
+    worker; a received CDA (and the PDF inside a level-1 CDA) is stored as received. Each is kept with its SHA-256."""
 
     class Kind(models.TextChoices):
         FRCP = "frcp", _("Fiche RCP")
         PPS = "pps", _("Programme personnalisé de soins")
         PPAC = "ppac", _("Programme personnalisé de l'après-cancer")
+        RECEIVED = "received", _("Document reçu")
 
     class Status(models.TextChoices):
         CURRENT = "current", _("en vigueur")
         SUPERSEDED = "superseded", _("remplacé par une version ultérieure")
+        DELETED = "deleted", _("supprimé par l'émetteur")
+
+    class Channel(models.TextChoices):
+        GENERATED = "", _("produit par OncoDCC")
+        HL7 = "hl7", _("reçu en HL7 v2")
+        FHIR = "fhir", _("reçu par l'API FHIR")
 
     kind = models.CharField(_("type"), max_length=10, choices=Kind.choices)
     type_code = models.CharField(_("code LOINC du type"), max_length=20)
@@ -85,6 +93,17 @@ class Document(models.Model):
     organisation = models.ForeignKey("directory.Organisation", null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+")
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    # --- received documents ---
+    channel = models.CharField(_("origine"), max_length=5, choices=Channel.choices, default="", blank=True)
+    sender = models.ForeignKey("directory.Organisation", verbose_name=_("émetteur"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+")
+    # ClinicalDocument/id and setId as received (root^extension): the sender's identifiers of this version/set.
+    external_id = models.CharField(_("identifiant de l'émetteur"), max_length=200, blank=True, db_index=True)
+    external_set_id = models.CharField(_("identifiant de lot de l'émetteur"), max_length=200, blank=True)
+    effective_at = models.DateTimeField(_("date du document"), null=True, blank=True)
+    author_label = models.CharField(_("auteur"), max_length=300, blank=True)
+    conclusion = models.TextField(_("conclusion"), blank=True)
+    cda_level = models.PositiveSmallIntegerField(_("niveau CDA"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("document")
@@ -94,6 +113,16 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} v{self.version_number}"
+
+    @property
+    def is_received(self) -> bool:
+        return self.kind == self.Kind.RECEIVED
+
+    @property
+    def type_label(self) -> str:
+        from .received import type_label
+
+        return type_label(self.type_code)
 
     @property
     def has_pending(self) -> bool:

@@ -63,6 +63,12 @@ class Patient(models.Model):
         on_delete=models.SET_NULL, related_name="gp_patients",
     )
     deceased_date = models.DateField(_("date de décès"), null=True, blank=True)
+    # Set when this record was merged into another (A40 from a hospital, identity vigilance): the record stays,
+    # inactive, flagged DOUA + DESA, so that its history and the merge's before-image remain readable.
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("fusionné dans"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="merged_records", editable=False,
+    )
     # Folded (accent- and case-free) birth and used names + given names, for search and duplicate detection.
     search_text = models.CharField(max_length=500, editable=False, db_index=True, default="")
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
@@ -92,6 +98,10 @@ class Patient(models.Model):
             name = f"{self.used_name.upper()} née {name}" if self.sex == Sex.FEMALE else f"{self.used_name.upper()} ({name})"
         given = self.used_given_name or self.first_birth_given_name
         return f"{name} {given}"
+
+    @property
+    def is_merged(self) -> bool:
+        return self.merged_into_id is not None
 
     @property
     def is_potential_duplicate(self) -> bool:
@@ -155,3 +165,23 @@ class CareTeamMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.practitioner} — {self.get_role_display()}"
+
+
+class PatientMerge(models.Model):
+    """One merge of two records (the absorbed one into the survivor) with its before-image: which rows moved,
+    the absorbed record's identifiers and flags, so that an identity vigilance team can review or undo it."""
+
+    survivor = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="merges_received")
+    absorbed = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="merges_given")
+    merged_at = models.DateTimeField(_("fusionné le"), auto_now_add=True)
+    actor_label = models.CharField(_("par"), max_length=200)
+    reason = models.CharField(_("motif"), max_length=300)
+    before_image = models.JSONField(_("état avant fusion"), default=dict)
+
+    class Meta:
+        verbose_name = _("fusion de dossiers patients")
+        verbose_name_plural = _("fusions de dossiers patients")
+        ordering = ["-merged_at"]
+
+    def __str__(self) -> str:
+        return f"{self.absorbed_id} → {self.survivor_id} ({self.merged_at:%d/%m/%Y})"

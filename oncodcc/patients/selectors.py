@@ -132,6 +132,7 @@ ACTION_LABELS = {
     Action.PATIENT_LIST: "Affiché dans une liste de travail",
     Action.PATIENT_CREATE: "Création du dossier",
     Action.PATIENT_UPDATE: "Modification de l'identité",
+    Action.PATIENT_MERGE: "Fusion de dossiers (doublon)",
     Action.BREAK_GLASS: "Accès en bris de glace",
     Action.ACCESS_DENIED: "Accès refusé",
     Action.REGISTRATION_CREATE: "Inscription en RCP",
@@ -154,6 +155,15 @@ ACTION_LABELS = {
     Action.DOCUMENT_DOWNLOAD: "Téléchargement d'un document",
     Action.DOCUMENT_EXPORT: "Export des documents (archive)",
     Action.FHIR_READ: "Lecture par l'API FHIR",
+    Action.FHIR_WRITE: "Écriture par l'API FHIR",
+    Action.DOCUMENT_RECEIVE: "Réception d'un document",
+    Action.DOCUMENT_REPLACE: "Remplacement d'un document reçu",
+    Action.DOCUMENT_DELETE: "Suppression d'un document par l'émetteur",
+    Action.DOCUMENT_VIEW: "Consultation d'un document",
+    Action.HL7_MESSAGE: "Message HL7 reçu",
+    Action.HL7_REPLAY: "Rejeu d'un message HL7",
+    Action.LAUNCH: "Ouverture depuis le dossier de l'établissement (appel contextuel)",
+    Action.LAUNCH_REFUSED: "Appel contextuel refusé",
     Action.PATIENT_ACCESS_HISTORY_VIEW: "Consultation de l'historique des accès",
 }
 

@@ -36,6 +36,8 @@ CARE_STRUCTURE = "JDV_StructuresDeSoins_CISIS"
 FOLLOW_UP_TYPE = "JDV_TypeDeSuivi_CISIS"
 SIDE_EFFECT_MANAGEMENT = "JDV_GestionEffetsSecondaires_CISIS"
 ASSOCIATED_MEASURE = "JDV_MesuresAssociees_CISIS"
+# XDS typeCode of documents (LOINC): the type of a received document.
+DOCUMENT_TYPE = "JDV_J07_XdsTypeCode_CISIS"
 
 # Codes the rules refer to by meaning.
 NATURE_ORGAN = "ORG-117"

@@ -1,0 +1,269 @@
+"""Identities received from hospital systems (HL7 PAM.fr, FHIR Patient, contextual launch): one set of matching
+rules for every channel.
+
+Matching: by the sending hospital's IPP, then by INS. A match on traits alone never attaches automatically: the
+patient is created and flagged DPOT ("doublon potentiel") for the identity vigilance worklist. The hospital is the
+source of its identities, but an identity the DCC holds as retrieved or qualified (INSi) keeps its strict traits
+unless the incoming one is at least as trusted."""
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from oncodcc.audit import services as audit
+from oncodcc.audit.services import Action
+from oncodcc.core.text import has_control_chars
+
+from . import identity
+from .models import INS_OIDS_PRODUCTION, INS_OIDS_TEST, IdentityStatus, Patient, PatientIdentifier
+
+INS_OIDS = INS_OIDS_PRODUCTION | INS_OIDS_TEST
+STRICT_TRAITS = ("birth_name", "birth_given_names", "first_birth_given_name", "birth_date", "sex", "birthplace_insee")
+TRUST = {IdentityStatus.PROVISIONAL: 0, IdentityStatus.VALIDATED: 1, IdentityStatus.RETRIEVED: 1,
+         IdentityStatus.QUALIFIED: 2}
+POTENTIAL_DUPLICATE = "DPOT"
+
+
+class IdentityError(ValueError):
+    """The incoming identity cannot be filed (missing or inconsistent data): French reason for the sender."""
+
+
+@dataclass
+class IncomingIdentity:
+    """What a hospital system says about a patient. `ipp` is the sender's own identifier (its OID is the
+    organisation's); INS is optional; traits are needed to create a patient."""
+
+    ipp: str = ""
+    ins_matricule: str = ""
+    ins_oid: str = ""
+    birth_name: str = ""
+    birth_given_names: str = ""
+    first_birth_given_name: str = ""
+    used_name: str = ""
+    used_given_name: str = ""
+    birth_date: date | None = None
+    sex: str = ""
+    birthplace_insee: str = ""
+    identity_status: str = ""
+    deceased_date: date | None = None
+    extra: dict = field(default_factory=dict)
+
+    def cleaned(self) -> "IncomingIdentity":
+        data = replace(self)
+        for name in ("ipp", "birth_name", "birth_given_names", "first_birth_given_name", "used_name",
+                     "used_given_name", "birthplace_insee", "ins_matricule", "ins_oid"):
+            value = " ".join((getattr(data, name) or "").split())
+            if has_control_chars(value):
+                raise IdentityError(f"Caractères de contrôle interdits dans {name}.")
+            setattr(data, name, value)
+        if len(data.ipp) > 64:
+            raise IdentityError("IPP trop long (64 caractères au plus).")
+        if not data.first_birth_given_name and data.birth_given_names:
+            data.first_birth_given_name = data.birth_given_names.split(" ")[0]
+        if data.birth_given_names == "" and data.first_birth_given_name:
+            data.birth_given_names = data.first_birth_given_name
+        if data.sex and data.sex not in {"F", "M", "I"}:
+            raise IdentityError(f"Sexe inconnu : {data.sex}.")
+        if data.identity_status and data.identity_status not in IdentityStatus.values:
+            data.identity_status = ""
+        if data.ins_matricule:
+            if data.ins_oid not in INS_OIDS:
+                raise IdentityError(f"OID d'INS non reconnu : {data.ins_oid or '(vide)'}.")
+            try:
+                data.ins_matricule = identity.clean_ins(data.ins_matricule, data.ins_oid)
+            except identity.InvalidINS as exc:
+                raise IdentityError(str(exc)) from exc
+            if data.birth_date and data.sex and not identity.ins_matches_traits(
+                data.ins_matricule, sex=data.sex, birth_date=data.birth_date
+            ):
+                raise IdentityError("Le matricule INS ne correspond pas au sexe ou à la date de naissance.")
+        elif data.identity_status in {IdentityStatus.RETRIEVED, IdentityStatus.QUALIFIED}:
+            # A RECUP/QUAL status without its INS cannot be trusted here: keep the identity provisional.
+            data.identity_status = IdentityStatus.PROVISIONAL
+        return data
+
+    def creatable_problems(self) -> list[str]:
+        missing = []
+        if not self.birth_name:
+            missing.append("nom de naissance")
+        if not self.birth_given_names:
+            missing.append("prénom(s)")
+        if not self.birth_date:
+            missing.append("date de naissance")
+        if not self.sex:
+            missing.append("sexe")
+        return missing
+
+
+@dataclass
+class Resolution:
+    patient: Patient
+    how: str  # "ipp" | "ins" | "created" | "created_dpot"
+    updated_fields: list[str] = field(default_factory=list)
+
+    @property
+    def created(self) -> bool:
+        return self.how.startswith("created")
+
+
+def _survivor(patient: Patient) -> Patient:
+    seen = set()
+    while patient.merged_into_id and patient.pk not in seen:
+        seen.add(patient.pk)
+        patient = patient.merged_into
+    return patient
+
+
+def find_patient(*, organisation, incoming: IncomingIdentity) -> tuple[Patient | None, str]:
+    """The patient designated by the sender's IPP, else by INS (never by traits). Follows merges."""
+    if incoming.ipp and organisation is not None and organisation.oid:
+        identifier = PatientIdentifier.objects.select_related("patient").filter(
+            system=organisation.oid, value=incoming.ipp).first()
+        if identifier is not None:
+            patient = _survivor(identifier.patient)
+            if incoming.ins_matricule and patient.ins_matricule and (
+                patient.ins_matricule, patient.ins_oid) != (incoming.ins_matricule, incoming.ins_oid):
+                raise IdentityError(
+                    "Collision d'identité : l'INS reçu diffère de celui du patient connu sous cet IPP.")
+            return patient, "ipp"
+    if incoming.ins_matricule:
+        patient = Patient.objects.filter(ins_matricule=incoming.ins_matricule, ins_oid=incoming.ins_oid).first()
+        if patient is not None:
+            return _survivor(patient), "ins"
+    return None, ""
+
+
+@transaction.atomic
+def resolve(*, actor, organisation, incoming: IncomingIdentity, create: bool = True, update: bool = True,
+            channel: str) -> Resolution:
+    """Find (IPP, then INS) or create the patient; attach the sender's IPP; apply the sender's traits.
+
+    Raises IdentityError (French) when the identity cannot be filed; Patient.DoesNotExist when `create` is False
+    and nobody matches."""
+    incoming = incoming.cleaned()
+    patient, how = find_patient(organisation=organisation, incoming=incoming)
+    if patient is None:
+        if not create:
+            raise Patient.DoesNotExist("Patient inconnu (ni l'IPP ni l'INS ne sont connus du DCC).")
+        patient, how = _create(actor=actor, organisation=organisation, incoming=incoming, channel=channel)
+        return Resolution(patient, how)
+    changed = _apply(patient, incoming) if update else []
+    if incoming.ipp:
+        _attach_ipp(patient, organisation, incoming.ipp)
+    if changed or how == "ins":
+        audit.record(actor=actor, action=Action.PATIENT_UPDATE, patient=patient, obj=patient,
+                     details={"channel": channel, "matched_by": how, "fields": changed})
+    return Resolution(patient, how, changed)
+
+
+def _create(*, actor, organisation, incoming: IncomingIdentity, channel: str) -> tuple[Patient, str]:
+    missing = incoming.creatable_problems()
+    if missing:
+        raise IdentityError("Patient inconnu et identité incomplète pour le créer : " + ", ".join(missing) + ".")
+    flags = []
+    if identity.duplicate_candidates(birth_name=incoming.birth_name, first_given_name=incoming.first_birth_given_name,
+                                     birth_date=incoming.birth_date, sex=incoming.sex, limit=1):
+        flags.append(POTENTIAL_DUPLICATE)
+    patient = Patient(
+        birth_name=incoming.birth_name, birth_given_names=incoming.birth_given_names,
+        first_birth_given_name=incoming.first_birth_given_name, birth_date=incoming.birth_date, sex=incoming.sex,
+        birthplace_insee=incoming.birthplace_insee, used_name=incoming.used_name,
+        used_given_name=incoming.used_given_name, ins_matricule=incoming.ins_matricule,
+        ins_oid=incoming.ins_oid if incoming.ins_matricule else "",
+        identity_status=incoming.identity_status or IdentityStatus.PROVISIONAL, identity_flags=flags,
+        deceased_date=incoming.deceased_date,
+    )
+    try:
+        patient.full_clean(exclude=["search_text", "gp", "created_by"])
+    except ValidationError as exc:
+        raise IdentityError(_validation_text(exc)) from exc
+    patient.save()
+    if incoming.ipp:
+        _attach_ipp(patient, organisation, incoming.ipp)
+    audit.record(actor=actor, action=Action.PATIENT_CREATE, patient=patient, obj=patient,
+                 details={"channel": channel, "identity_status": patient.identity_status, "flags": flags,
+                          "ipp": bool(incoming.ipp)})
+    return patient, "created_dpot" if flags else "created"
+
+
+def _validation_text(exc: ValidationError) -> str:
+    if hasattr(exc, "message_dict"):
+        return " ".join(f"{k} : {' '.join(v)}" for k, v in exc.message_dict.items())
+    return " ".join(exc.messages)
+
+
+def _apply(patient: Patient, incoming: IncomingIdentity) -> list[str]:
+    """Apply the sender's traits. Strict traits of an INSi-verified identity are only replaced by an identity at
+    least as trusted; used names and the death date always follow the hospital."""
+    current_trust = TRUST.get(patient.identity_status, 0)
+    incoming_trust = TRUST.get(incoming.identity_status or IdentityStatus.PROVISIONAL, 0)
+    verified = patient.identity_status in {IdentityStatus.RETRIEVED, IdentityStatus.QUALIFIED}
+    may_replace_strict = not verified or incoming_trust >= current_trust
+    changed = []
+    for name in STRICT_TRAITS:
+        value = getattr(incoming, name)
+        if value and may_replace_strict and value != getattr(patient, name):
+            setattr(patient, name, value)
+            changed.append(name)
+    for name in ("used_name", "used_given_name", "deceased_date"):
+        value = getattr(incoming, name)
+        if value and value != getattr(patient, name):
+            setattr(patient, name, value)
+            changed.append(name)
+    if incoming.ins_matricule and not patient.ins_matricule:
+        other = Patient.objects.filter(ins_matricule=incoming.ins_matricule, ins_oid=incoming.ins_oid).exclude(
+            pk=patient.pk).exists()
+        if other:
+            # The same INS on two records: identity vigilance decides; never merge silently.
+            if POTENTIAL_DUPLICATE not in patient.identity_flags:
+                patient.identity_flags = [*patient.identity_flags, POTENTIAL_DUPLICATE]
+                changed.append("identity_flags")
+        else:
+            patient.ins_matricule, patient.ins_oid = incoming.ins_matricule, incoming.ins_oid
+            changed += ["ins_matricule", "ins_oid"]
+    # A RECUP/QUAL status only stands with an INS on the record.
+    status_allowed = incoming.identity_status not in {IdentityStatus.RETRIEVED, IdentityStatus.QUALIFIED} or bool(
+        patient.ins_matricule)
+    if (incoming.identity_status and incoming_trust >= current_trust and status_allowed
+            and incoming.identity_status != patient.identity_status):
+        patient.identity_status = incoming.identity_status
+        changed.append("identity_status")
+    if changed:
+        try:
+            patient.full_clean(exclude=["search_text", "gp", "created_by", "merged_into"])
+        except ValidationError as exc:
+            raise IdentityError(_validation_text(exc)) from exc
+        patient.save()
+    return changed
+
+
+def _attach_ipp(patient: Patient, organisation, ipp: str) -> None:
+    if organisation is None or not organisation.oid:
+        raise IdentityError("L'établissement émetteur n'a pas d'OID d'autorité d'affectation des IPP.")
+    existing = PatientIdentifier.objects.filter(system=organisation.oid, value=ipp).first()
+    if existing is None:
+        PatientIdentifier.objects.create(patient=patient, system=organisation.oid, value=ipp, organisation=organisation)
+    elif existing.patient_id != patient.pk and _survivor(existing.patient).pk != patient.pk:
+        raise IdentityError("Cet IPP est déjà attribué à un autre patient de cet établissement.")
+
+
+@transaction.atomic
+def change_identifier(*, actor, organisation, old_ipp: str, new_ipp: str, channel: str) -> Patient:
+    """PAM A47: the hospital renumbers a patient (old IPP → new IPP)."""
+    old_ipp, new_ipp = old_ipp.strip(), new_ipp.strip()
+    if not old_ipp or not new_ipp or has_control_chars(old_ipp + new_ipp) or len(new_ipp) > 64:
+        raise IdentityError("Ancien et nouvel IPP obligatoires.")
+    identifier = PatientIdentifier.objects.select_for_update().filter(system=organisation.oid, value=old_ipp).first()
+    if identifier is None:
+        raise Patient.DoesNotExist(f"IPP inconnu : {old_ipp}.")
+    clash = PatientIdentifier.objects.filter(system=organisation.oid, value=new_ipp).exclude(pk=identifier.pk).first()
+    if clash is not None:
+        raise IdentityError("Le nouvel IPP est déjà attribué à un autre patient : fusion (A40) attendue.")
+    identifier.value = new_ipp
+    identifier.save(update_fields=["value"])
+    audit.record(actor=actor, action=Action.PATIENT_UPDATE, patient=identifier.patient, obj=identifier,
+                 details={"channel": channel, "identifier_changed": organisation.oid})
+    return identifier.patient
+

@@ -1,0 +1,119 @@
+"""Merging two records of the same person (PAM A40 from a hospital, or identity vigilance).
+
+Every relation to Patient is listed in MERGE_RELATIONS with what a merge does with it; a test fails when a model
+gains a foreign key to Patient that is not listed (OpenMRS lost clinical data to merges that forgot a table).
+The absorbed record is kept, inactive (`merged_into`, flags DOUA + DESA), with a before-image of every row moved."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from oncodcc.audit import services as audit
+from oncodcc.audit.services import Action
+
+from .models import CareTeamMember, Patient, PatientIdentifier, PatientMerge
+
+MOVE = "move"  # re-point the rows to the survivor
+MOVE_UNIQUE = "move_unique"  # re-point, dropping rows the survivor already has (care team)
+KEEP = "keep"  # stays with the absorbed record (its own history)
+
+# accessor name on Patient -> what a merge does.
+MERGE_RELATIONS = {
+    "identifiers": MOVE,
+    "care_team": MOVE_UNIQUE,
+    "registrations": MOVE,
+    "fiches": MOVE,
+    "care_plans": MOVE,
+    "documents": MOVE,
+    "break_glass_accesses": KEEP,  # an access was granted to that record, for its reason: not widened
+    "merged_records": MOVE,  # records merged earlier into the absorbed one now point to the survivor
+    "merges_received": KEEP,
+    "merges_given": KEEP,
+}
+
+
+class MergeRefused(ValidationError):
+    pass
+
+
+def patient_relations() -> dict[str, object]:
+    return {rel.get_accessor_name(): rel for rel in Patient._meta.related_objects}
+
+
+@transaction.atomic
+def merge(*, actor, survivor: Patient, absorbed: Patient, reason: str, drop_identifier: PatientIdentifier | None = None,
+          channel: str = "web") -> PatientMerge:
+    if survivor.pk == absorbed.pk:
+        raise MergeRefused("Fusion d'un dossier avec lui-même refusée.")
+    survivor = Patient.objects.select_for_update().get(pk=survivor.pk)
+    absorbed = Patient.objects.select_for_update().get(pk=absorbed.pk)
+    if absorbed.merged_into_id:
+        raise MergeRefused("Ce dossier a déjà été fusionné dans un autre.")
+    if survivor.merged_into_id:
+        raise MergeRefused("Le dossier conservé a lui-même été fusionné : fusion circulaire refusée.")
+    if survivor.ins_matricule and absorbed.ins_matricule and (
+        survivor.ins_matricule, survivor.ins_oid) != (absorbed.ins_matricule, absorbed.ins_oid):
+        raise MergeRefused("Fusion refusée : les deux dossiers portent des INS différents (collision à vérifier).")
+    relations = patient_relations()
+    unknown = set(relations) - set(MERGE_RELATIONS)
+    if unknown:  # a new relation nobody decided about: refuse rather than lose data
+        raise MergeRefused(f"Relations non prises en charge par la fusion : {', '.join(sorted(unknown))}.")
+    before: dict[str, object] = {
+        "absorbed": {"identity_flags": absorbed.identity_flags, "ins_matricule": absorbed.ins_matricule,
+                     "ins_oid": absorbed.ins_oid, "identity_status": absorbed.identity_status},
+        "survivor": {"ins_matricule": survivor.ins_matricule, "ins_oid": survivor.ins_oid},
+        "moved": {},
+    }
+    if drop_identifier is not None:
+        before["dropped_identifier"] = {"system": drop_identifier.system, "value": drop_identifier.value}
+        drop_identifier.delete()
+    for accessor, rule in MERGE_RELATIONS.items():
+        if rule == KEEP:
+            continue
+        rel = relations[accessor]
+        model, fk = rel.related_model, rel.field.name
+        rows = model.objects.filter(**{fk: absorbed})
+        if rule == MOVE_UNIQUE and model is CareTeamMember:
+            existing = set(CareTeamMember.objects.filter(patient=survivor).values_list("practitioner_id", flat=True))
+            rows.filter(practitioner_id__in=existing).delete()
+        ids = list(rows.values_list("pk", flat=True))
+        if ids:
+            before["moved"][accessor] = ids
+            model.objects.filter(pk__in=ids).update(**{fk: survivor})
+    if not survivor.ins_matricule and absorbed.ins_matricule:
+        survivor.ins_matricule, survivor.ins_oid = absorbed.ins_matricule, absorbed.ins_oid
+        if absorbed.identity_status in {"RECUP", "QUAL"} and survivor.identity_status not in {"RECUP", "QUAL"}:
+            survivor.identity_status = absorbed.identity_status
+        absorbed.ins_matricule, absorbed.ins_oid = "", ""
+        absorbed.save(update_fields=["ins_matricule", "ins_oid"])
+    if not survivor.gp_id and absorbed.gp_id:
+        survivor.gp_id = absorbed.gp_id
+    survivor.save()
+    absorbed.merged_into = survivor
+    absorbed.identity_flags = sorted({*(absorbed.identity_flags or []), "DOUA", "DESA"} - {"DPOT"})
+    absorbed.save(update_fields=["merged_into", "identity_flags"])
+    record = PatientMerge.objects.create(survivor=survivor, absorbed=absorbed, actor_label=str(actor)[:200],
+                                         reason=reason[:300], before_image=before)
+    for patient in (survivor, absorbed):
+        audit.record(actor=actor, action=Action.PATIENT_MERGE, patient=patient, obj=record,
+                     details={"channel": channel, "survivor": survivor.pk, "absorbed": absorbed.pk})
+    return record
+
+
+@transaction.atomic
+def merge_identifiers(*, actor, organisation, survivor_ipp: str, absorbed_ipp: str, survivor: Patient,
+                      channel: str) -> PatientMerge | None:
+    """PAM A40: the hospital says its IPP `absorbed_ipp` is the same person as `survivor_ipp` (already resolved to
+    `survivor`). When both IPPs lead to the same DCC record, the old IPP is retired; when they lead to two records,
+    the records are merged. An unknown old IPP changes nothing (the DCC never received it)."""
+    if survivor_ipp == absorbed_ipp:
+        raise MergeRefused("Fusion d'un IPP avec lui-même refusée.")
+    old = PatientIdentifier.objects.select_related("patient").filter(system=organisation.oid, value=absorbed_ipp).first()
+    if old is None:
+        return None
+    if old.patient_id == survivor.pk:
+        audit.record(actor=actor, action=Action.PATIENT_UPDATE, patient=survivor, obj=survivor,
+                     details={"channel": channel, "identifier_retired": organisation.oid})
+        old.delete()
+        return None
+    return merge(actor=actor, survivor=survivor, absorbed=old.patient, drop_identifier=old, channel=channel,
+                 reason=f"Fusion d'IPP reçue de {organisation}")
