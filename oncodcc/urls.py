@@ -16,6 +16,8 @@ urlpatterns = [
     path("api/", include("oncodcc.api.urls")),
     path("documents/", include("oncodcc.documents.urls")),
     path("fhir/", include("oncodcc.interop.fhir.urls")),
+    path("", include("oncodcc.interop.smart.urls")),  # /.well-known/smart-configuration, OAuth2 token endpoint
+    path("", include("oncodcc.interop.launch.urls")),  # /launch (contextual call from a hospital record)
     path("pps/", include("oncodcc.careplans.urls")),
     path("admin/", admin.site.urls),
 ]

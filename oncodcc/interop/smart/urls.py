@@ -1,0 +1,3 @@
+"""URLs of this channel."""
+
+urlpatterns: list = []
