@@ -1,0 +1,1 @@
+"""Documents in (ORU^R01, MDM): see below."""

@@ -1,0 +1,423 @@
+"""The HL7 v2 listener: MLLP (Minimal Lower Layer Protocol) over TCP, with asyncio.
+
+Each frame <VT> message <FS><CR> is handed to `processing.handle_message` in a worker thread (the database work is
+blocking) and its ACK framed back before the next frame of the same connection is read: HL7 original mode, one
+message at a time per connection, ACKs in the order of the messages. Many connections are served at once; at most
+`workers` messages are processed at the same time.
+
+The framing is done here at the byte level rather than with python-hl7's `hl7.mllp` streams: those decode every
+frame with one fixed encoding chosen for the whole server, whereas the charset is a property of each message (MSH-18:
+UTF-8 or ISO 8859-1) and is read by `handle_message` from the bytes. They also clear their buffer on an oversized
+frame without answering it, and stop on the first byte outside a frame; a hospital interface engine expects an AR
+and a listener that keeps going.
+
+Logs carry the peer address, counts, and per message its type, control id and ACK code: never message content
+(names, identifiers) — the raw message is kept in the database message log.
+"""
+
+import asyncio
+import contextlib
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import close_old_connections
+
+logger = logging.getLogger(__name__)
+
+SB = b"\x0b"  # start block <VT>
+EB = b"\x1c"  # end block <FS>
+CR = b"\r"
+END = EB + CR
+
+READ_CHUNK = 64 * 1024
+HEAD_BYTES = 4096  # kept from an oversized frame: enough for its MSH (to echo MSH-10 in the AR)
+DEFAULT_IDLE_SECONDS = 600
+DEFAULT_WORKERS = 8
+DEFAULT_STOP_GRACE_SECONDS = 60
+
+Handler = Callable[..., bytes]
+
+
+# --- Framing -------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Frame:
+    payload: bytes
+
+
+@dataclass
+class Oversized:
+    head: bytes  # the first bytes of the frame (its MSH), to address the AR
+    limit: int
+
+
+@dataclass
+class Discarded:
+    """Bytes thrown away: outside any frame, or an unterminated frame abandoned when a new <VT> arrived."""
+
+    size: int
+    abandoned_frame: bool = False
+    whitespace_only: bool = False
+
+
+class Deframer:
+    """Cuts a TCP byte stream into MLLP frames. Memory stays bounded: a frame growing past `max_bytes` is reported
+    once (Oversized) and the rest of it skipped up to its <FS><CR> (or the next <VT>), where reading resynchronises."""
+
+    OUTSIDE, INSIDE, SKIPPING = "outside", "inside", "skipping"
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.state = self.OUTSIDE
+        self.buffer = bytearray()
+        self._scanned = 0  # bytes of the buffer already searched for <FS><CR> / <VT>
+        self._skip_last = b""  # last byte seen while skipping (an <FS> whose <CR> comes in the next packet)
+
+    @property
+    def in_frame(self) -> bool:
+        return self.state != self.OUTSIDE
+
+    def feed(self, data: bytes) -> list:
+        events: list = []
+        pos = 0
+        while pos < len(data):
+            if self.state == self.OUTSIDE:
+                start = data.find(SB, pos)
+                if start < 0:
+                    events.append(_discarded(data[pos:]))
+                    break
+                if start > pos:
+                    events.append(_discarded(data[pos:start]))
+                self.state, self.buffer, self._scanned = self.INSIDE, bytearray(), 0
+                pos = start + 1
+            elif self.state == self.INSIDE:
+                pos = self._inside(data, pos, events)
+            else:
+                pos = self._skipping(data, pos)
+        return events
+
+    def _inside(self, data: bytes, pos: int, events: list) -> int:
+        self.buffer += data[pos:]
+        # An <FS> at the very end of the previous packet may be completed by this packet's <CR>.
+        search_from = max(self._scanned - 1, 0)
+        end = self.buffer.find(END, search_from)
+        restart = self.buffer.find(SB, self._scanned, end if end >= 0 else len(self.buffer))
+        if restart >= 0:
+            # A new <VT> before this frame ended: the sender gave up on it and started again.
+            consumed_of_data = len(data) - (len(self.buffer) - restart - 1)
+            events.append(Discarded(restart, abandoned_frame=True))
+            self.state, self.buffer, self._scanned = self.INSIDE, bytearray(), 0
+            return consumed_of_data
+        if end >= 0:
+            payload = bytes(self.buffer[:end])
+            rest_in_buffer = len(self.buffer) - end - len(END)
+            self.state, self.buffer, self._scanned = self.OUTSIDE, bytearray(), 0
+            if len(payload) > self.max_bytes:
+                events.append(Oversized(payload[:HEAD_BYTES], self.max_bytes))
+            else:
+                events.append(Frame(payload))
+            return len(data) - rest_in_buffer
+        self._scanned = len(self.buffer)
+        if len(self.buffer) > self.max_bytes + 1:  # +1: a trailing <FS> may still be the end of a legal frame
+            events.append(Oversized(bytes(self.buffer[:HEAD_BYTES]), self.max_bytes))
+            self._skip_last = bytes(self.buffer[-1:])
+            self.state, self.buffer, self._scanned = self.SKIPPING, bytearray(), 0
+        return len(data)
+
+    def _skipping(self, data: bytes, pos: int) -> int:
+        if self._skip_last == EB and data[pos:pos + 1] == CR:
+            self.state = self.OUTSIDE
+            return pos + 1
+        end = data.find(END, pos)
+        start = data.find(SB, pos)
+        if start >= 0 and (end < 0 or start < end):
+            self.state = self.OUTSIDE
+            return start
+        if end >= 0:
+            self.state = self.OUTSIDE
+            return end + len(END)
+        self._skip_last = data[-1:]
+        return len(data)
+
+
+def _discarded(chunk: bytes) -> Discarded:
+    return Discarded(len(chunk), whitespace_only=not chunk.strip())
+
+
+def frame(payload: bytes) -> bytes:
+    """Wrap a message for the wire. <VT> and <FS> cannot appear inside a frame: an ACK that echoes them (from a
+    mangled control id) would cut the sender's reading short, so they are dropped."""
+    if SB in payload or EB in payload:
+        payload = payload.replace(SB, b"").replace(EB, b"")
+    return SB + payload + END
+
+
+# --- ACKs written by the listener itself ----------------------------------------------------------------------------
+
+
+def reject(head: bytes, reason: str, *, ack_code: str = "AR", code: str = "207") -> bytes:
+    """An ACK for a message that did not reach the processing (oversized frame) or whose processing failed: built
+    with the processing's own ACK writer, from the MSH read leniently from the first bytes."""
+    try:
+        from . import ack, parsing
+
+        header = parsing.read_header(head)
+        codec = parsing.CHARSETS.get(header.charset, "utf-8")
+        return ack.build(header, ack_code, codec=codec, problem=ack.Problem(ack_code, code, reason))
+    except Exception:  # the last resort must not fail: a fixed ACK without echo
+        logger.exception("MLLP: construction de l'acquittement de rejet impossible")
+        stamp = time.strftime("%Y%m%d%H%M%S")
+        return (f"MSH|^~\\&|ONCODCC||||{stamp}||ACK|{int(time.time() * 1000)}|P|2.5\r"
+                f"MSA|{ack_code}|\rERR||||E||||{reason}\r").encode()
+
+
+def _too_large_reason(limit: int) -> str:
+    return f"Message trop volumineux : la taille maximale acceptée est de {limit // (1024 * 1024) or 1} Mo."
+
+
+def _summary(payload: bytes, ack_bytes: bytes) -> tuple[str, str, str]:
+    """(message type, control id, ACK code) for the log: codes only, never content."""
+    try:
+        from .parsing import read_header
+
+        header = read_header(payload)
+        message_type, control_id = header.message_type or "?", header.control_id or "?"
+    except Exception:
+        message_type, control_id = "?", "?"
+    code = "?"
+    for segment in ack_bytes.split(CR):
+        if segment.startswith(b"MSA") and len(segment) > 6:
+            code = segment[4:6].decode("ascii", "replace")
+            break
+    return message_type, control_id, code
+
+
+# --- The server -----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Connection:
+    peer: str
+    task: asyncio.Task | None = None
+    busy: bool = False
+    messages: int = 0
+    ack_codes: dict = field(default_factory=dict)
+
+
+def _default_handler() -> Handler:
+    from .processing import handle_message
+
+    return handle_message
+
+
+class MllpListener:
+    """The asyncio server. `await start()` binds (port 0: any free port, then read `.port`); `await stop()` stops
+    accepting, lets in-flight messages finish and be acknowledged, and closes the connections."""
+
+    def __init__(self, *, host: str | None = None, port: int | None = None, handler: Handler | None = None,
+                 max_frame_bytes: int | None = None, idle_seconds: float | None = None,
+                 workers: int | None = None):
+        self.host = settings.MLLP_HOST if host is None else host
+        self.port = settings.MLLP_PORT if port is None else port
+        self.handler = handler
+        self.max_frame_bytes = max_frame_bytes or settings.MLLP_MAX_FRAME_BYTES
+        self.idle_seconds = idle_seconds or getattr(settings, "MLLP_IDLE_SECONDS", DEFAULT_IDLE_SECONDS)
+        self.workers = workers or getattr(settings, "MLLP_WORKERS", DEFAULT_WORKERS)
+        self._server: asyncio.base_events.Server | None = None
+        self._slots: asyncio.Semaphore | None = None
+        self._connections: set[_Connection] = set()
+        self._stopping = False
+        self.stats = {"connections": 0, "messages": 0, "oversized": 0}
+
+    async def start(self) -> None:
+        if self.handler is None:
+            self.handler = _default_handler()
+        self._slots = asyncio.Semaphore(self.workers)
+        self._server = await asyncio.start_server(self._serve, self.host, self.port, limit=READ_CHUNK)
+        self.port = self._server.sockets[0].getsockname()[1]
+        logger.info("MLLP: écoute sur %s:%s (trame max %d octets, %d traitements simultanés)",
+                    self.host, self.port, self.max_frame_bytes, self.workers)
+
+    async def stop(self, grace: float = DEFAULT_STOP_GRACE_SECONDS) -> None:
+        if self._server is None:
+            return
+        self._stopping = True
+        self._server.close()
+        for connection in list(self._connections):
+            # Waiting for bytes: end it now (a frame not yet complete was not acknowledged, the sender resends).
+            if not connection.busy and connection.task is not None:
+                connection.task.cancel()
+        tasks = [c.task for c in self._connections if c.task is not None]
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=grace)
+            for task in pending:
+                task.cancel()
+        await self._server.wait_closed()
+        self._server = None
+        logger.info("MLLP: arrêté (%d connexions, %d messages servis)",
+                    self.stats["connections"], self.stats["messages"])
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        address = writer.get_extra_info("peername")
+        peer = f"{address[0]}:{address[1]}" if isinstance(address, tuple) else str(address or "")
+        connection = _Connection(peer=peer, task=asyncio.current_task())
+        if self._stopping:
+            writer.close()
+            return
+        self._connections.add(connection)
+        self.stats["connections"] += 1
+        logger.info("MLLP: connexion de %s", peer)
+        reason = "fermée par l'émetteur"
+        try:
+            reason = await self._conversation(connection, reader, writer)
+        except asyncio.CancelledError:
+            reason = "arrêt du serveur"
+        except (ConnectionError, OSError) as exc:
+            reason = f"erreur réseau ({type(exc).__name__})"
+        finally:
+            self._connections.discard(connection)
+            writer.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(writer.wait_closed(), 5)
+            codes = ", ".join(f"{k} {v}" for k, v in sorted(connection.ack_codes.items())) or "aucun"
+            logger.info("MLLP: connexion de %s terminée (%s) : %d messages (%s)",
+                        peer, reason, connection.messages, codes)
+
+    async def _conversation(self, connection: _Connection, reader, writer) -> str:
+        deframer = Deframer(self.max_frame_bytes)
+        while not self._stopping:
+            try:
+                data = await asyncio.wait_for(reader.read(READ_CHUNK), self.idle_seconds)
+            except TimeoutError:
+                return f"inactive depuis {self.idle_seconds:.0f} s"
+            if not data:
+                return "fermée par l'émetteur au milieu d'une trame" if deframer.in_frame else "fermée par l'émetteur"
+            for event in deframer.feed(data):
+                if isinstance(event, Frame):
+                    connection.busy = True
+                    try:
+                        ack_bytes = await self._process(connection, event.payload)
+                        writer.write(frame(ack_bytes))
+                        await writer.drain()
+                    finally:
+                        connection.busy = False
+                    if self._stopping:  # answered the message in flight; the next ones will be resent
+                        return "arrêt du serveur"
+                elif isinstance(event, Oversized):
+                    self.stats["oversized"] += 1
+                    ack_bytes = reject(event.head, _too_large_reason(event.limit))
+                    _, control_id, _ = _summary(event.head, b"")
+                    logger.warning("MLLP: %s: trame de plus de %d octets refusée (AR), id %s",
+                                   connection.peer, event.limit, control_id)
+                    self._count(connection, "AR")
+                    writer.write(frame(ack_bytes))
+                    await writer.drain()
+                elif event.abandoned_frame:
+                    logger.warning("MLLP: %s: trame interrompue par un nouveau <VT> (%d octets ignorés)",
+                                   connection.peer, event.size)
+                elif not event.whitespace_only:
+                    logger.warning("MLLP: %s: %d octets hors trame ignorés", connection.peer, event.size)
+        return "arrêt du serveur"
+
+    async def _process(self, connection: _Connection, payload: bytes) -> bytes:
+        assert self._slots is not None
+        started = time.perf_counter()
+        async with self._slots:
+            try:
+                ack_bytes = await asyncio.to_thread(_handle_in_thread, self.handler, payload, connection.peer)
+            except Exception:  # handle_message never raises; if it does, the sender still gets an answer
+                logger.exception("MLLP: %s: échec du traitement d'un message", connection.peer)
+                ack_bytes = b""
+        if not ack_bytes:
+            ack_bytes = reject(payload[:HEAD_BYTES], "Erreur interne lors du traitement du message.",
+                               ack_code="AE")
+        message_type, control_id, code = _summary(payload, ack_bytes)
+        self._count(connection, code)
+        logger.info("MLLP: %s: %s id %s → %s (%d octets, %.0f ms)", connection.peer, message_type, control_id,
+                    code, len(payload), (time.perf_counter() - started) * 1000)
+        return ack_bytes
+
+    def _count(self, connection: _Connection, code: str) -> None:
+        connection.messages += 1
+        connection.ack_codes[code] = connection.ack_codes.get(code, 0) + 1
+        self.stats["messages"] += 1
+
+
+def _handle_in_thread(handler: Handler, payload: bytes, peer: str) -> bytes:
+    # As around a web request: drop a connection that broke or outlived CONN_MAX_AGE, in this worker thread.
+    close_old_connections()
+    try:
+        return handler(payload, peer=peer)
+    finally:
+        close_old_connections()
+
+
+# --- Running it ----------------------------------------------------------------------------------------------------
+
+
+def serve(*, host: str | None = None, port: int | None = None, handler: Handler | None = None,
+          on_ready: Callable[[MllpListener], None] | None = None, **options) -> int:
+    """Serve until SIGTERM or SIGINT, then stop gracefully. Returns the exit status (0)."""
+
+    async def main() -> None:
+        listener = MllpListener(host=host, port=port, handler=handler, **options)
+        await listener.start()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        if on_ready is not None:
+            on_ready(listener)
+        await stop.wait()
+        logger.info("MLLP: arrêt demandé, fin des messages en cours")
+        await listener.stop()
+
+    asyncio.run(main())
+    return 0
+
+
+class ListenerThread(threading.Thread):
+    """The listener in a background thread with its own event loop (tests, benchmarks): `start()` returns once it
+    listens, `.port` is the bound port, `close()` stops it gracefully."""
+
+    def __init__(self, **options):
+        super().__init__(name="mllp-listener", daemon=True)
+        self.listener = MllpListener(**{"host": "127.0.0.1", "port": 0, **options})
+        self.loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+
+    @property
+    def port(self) -> int:
+        return self.listener.port
+
+    def start(self) -> None:
+        super().start()
+        self._ready.wait(30)
+        if self._error is not None:
+            raise self._error
+
+    def run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_until_complete(self.listener.start())
+        except BaseException as exc:
+            self._error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        self.loop.run_forever()
+        self.loop.run_until_complete(self.loop.shutdown_default_executor())
+        self.loop.close()
+
+    def close(self, grace: float = DEFAULT_STOP_GRACE_SECONDS) -> None:
+        if self._error is None and self.is_alive():
+            asyncio.run_coroutine_threadsafe(self.listener.stop(grace), self.loop).result(grace + 10)
+            self.loop.call_soon_threadsafe(self.loop.stop)
+        self.join(grace + 10)

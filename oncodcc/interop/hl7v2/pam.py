@@ -1,0 +1,1 @@
+"""PAM.fr identities (ADT): see below."""
