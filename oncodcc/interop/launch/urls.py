@@ -1,3 +1,10 @@
-"""URLs of this channel."""
+"""URLs of the contextual launch."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+app_name = "launch"
+urlpatterns = [
+    path("launch", views.launch, name="launch"),
+]
