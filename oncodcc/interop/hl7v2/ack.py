@@ -1,11 +1,13 @@
 """The acknowledgement (original mode): MSH + MSA, and ERR when the message is not accepted. Written with the
 sender's own separators and in the message's charset, so that its parser reads our answer like its own messages."""
 
+import functools
 import itertools
 import threading
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils import timezone
 
 from .parsing import DEFAULT_SEPARATORS, Header
@@ -72,7 +74,19 @@ def new_control_id() -> str:
 
 
 def facility() -> str:
-    return getattr(settings, "HL7_FACILITY", "") or getattr(settings, "DCC_REGION_NAME", "") or "DCC"
+    """MSH-4 of our ACKs: settings.HL7_FACILITY, else the DSRC's short name (read once), else the region's name."""
+    return getattr(settings, "HL7_FACILITY", "") or _dsrc_name() or settings.DCC_REGION_NAME
+
+
+@functools.cache
+def _dsrc_name() -> str:
+    from oncodcc.directory.models import Organisation
+
+    try:
+        dsrc = Organisation.objects.filter(kind=Organisation.Kind.DSRC, active=True).order_by("pk").first()
+    except DatabaseError:
+        return ""
+    return (dsrc.short_name or dsrc.name) if dsrc is not None else ""
 
 
 def escape(value: str, header: Header) -> str:
