@@ -64,7 +64,7 @@ def _names(segment: Segment) -> dict[str, str]:
         others = message.component(rep, 3).strip()
         if kind == "L" and "birth_name" not in names:
             given_list = others
-            if not given_list or (first and given_list.split()[0].casefold() != first.casefold()):
+            if not given_list or (first and not f"{given_list} ".casefold().startswith(f"{first} ".casefold())):
                 given_list = " ".join(part for part in (first, others) if part)
             names.update(birth_name=family, first_birth_given_name=first or given_list.split(" ")[0],
                          birth_given_names=given_list)

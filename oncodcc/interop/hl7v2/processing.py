@@ -249,6 +249,7 @@ def _codec_for_answer(payload: bytes, header: Header) -> str:
 
 def _log_unexpected(exc: BaseException, row: Hl7Message | None) -> None:
     """No identities in application logs: the exception type and the code locations only, never its message."""
-    frames = "".join(traceback.format_tb(exc.__traceback__)[-8:])
+    frames = "\n".join(f"  {frame.filename}:{frame.lineno} in {frame.name}"
+                        for frame in traceback.extract_tb(exc.__traceback__)[-8:])
     logger.error("HL7 : erreur inattendue %s (message n° %s)\n%s", type(exc).__name__,
                  row.pk if row is not None else "non enregistré", frames)
