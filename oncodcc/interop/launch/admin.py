@@ -28,7 +28,8 @@ class LaunchKeyForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["public_key"].required = False
+        if "public_key" in self.fields:  # read-only (absent) once the key is registered
+            self.fields["public_key"].required = False
 
     def clean(self):
         data = super().clean()

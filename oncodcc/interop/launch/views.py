@@ -43,7 +43,9 @@ def _sign_in(request, user) -> None:
     """Sign the doctor in on a fresh session; whoever else was signed in in this browser is signed out first."""
     if request.user.is_authenticated and request.user.pk != user.pk:
         logout(request)
-    login(request, user, backend=BACKEND)  # rotates the session key
+    # login() keeps the session key when the same doctor is already signed in: a launch always gets a new one.
+    request.session.cycle_key()
+    login(request, user, backend=BACKEND)
 
 
 def _refused(request, refusal: LaunchRefused):
