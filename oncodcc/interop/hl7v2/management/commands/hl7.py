@@ -1,0 +1,62 @@
+"""`dcc hl7 register-sender --application APP --facility FAC --oid OID --name NAME [--finess FINESS]` |
+`dcc hl7 senders` | `dcc hl7 replay ID`: the HL7 v2 channel from the command line (hospital onboarding)."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from oncodcc.core.actors import SystemActor
+from oncodcc.interop.hl7v2 import services
+from oncodcc.interop.hl7v2.models import Hl7Message, Hl7Sender
+
+OPERATOR = SystemActor(label="commande dcc hl7", role="hl7")
+
+
+class Command(BaseCommand):
+    help = "Canal HL7 v2 : enregistrement des émetteurs, liste, rejeu d'un message du journal."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        register = sub.add_parser(
+            "register-sender", help="Enregistre (ou réactive) un émetteur MSH-3/MSH-4 pour l'organisation de cet "
+                                    "OID, créée (site géographique) si aucune organisation n'a cet OID.")
+        register.add_argument("--application", required=True, help="Application émettrice (MSH-3.1).")
+        register.add_argument("--facility", required=True, help="Établissement émetteur (MSH-4.1).")
+        register.add_argument("--oid", required=True, help="OID de l'établissement (autorité d'affectation des IPP).")
+        register.add_argument("--name", default="", help="Nom de l'établissement (pour le créer).")
+        register.add_argument("--finess", default="", help="FINESS géographique de l'établissement (création).")
+        sub.add_parser("senders", help="Liste les émetteurs enregistrés.")
+        replay = sub.add_parser("replay", help="Rejoue un message du journal (nouvelle ligne, doublons ignorés).")
+        replay.add_argument("id", type=int, help="Numéro du message dans le journal.")
+
+    def handle(self, *args, action, **options):
+        return getattr(self, "_" + action.replace("-", "_"))(**options)
+
+    def _register_sender(self, *, application, facility, oid, name, finess, **options):
+        try:
+            result = services.register_sender(actor=OPERATOR, application=application, facility=facility, oid=oid,
+                                              name=name, finess=finess)
+        except services.SenderError as exc:
+            raise CommandError(str(exc), returncode=1) from exc
+        organisation = result.sender.organisation
+        if result.organisation_created:
+            self.stdout.write(f"Organisation créée : {organisation.name} (site géographique, OID {organisation.oid}"
+                              + (f", FINESS {organisation.finess})" if organisation.finess else ")"))
+        else:
+            self.stdout.write(f"Organisation existante : {organisation} (OID {organisation.oid})")
+        verb = {"created": "enregistré", "reactivated": "réactivé", "unchanged": "déjà enregistré et actif"}
+        self.stdout.write(self.style.SUCCESS(f"Émetteur {result.sender} {verb[result.sender_status]}."))
+
+    def _senders(self, **options):
+        senders = Hl7Sender.objects.select_related("organisation").order_by("application", "facility")
+        if not senders:
+            self.stdout.write("Aucun émetteur HL7 enregistré.")
+        for sender in senders:
+            self.stdout.write(f"{sender.pk}\t{sender}\t{sender.organisation}\tOID {sender.organisation.oid}\t"
+                              f"{'actif' if sender.active else 'inactif'}")
+
+    def _replay(self, *, id, **options):
+        message = Hl7Message.objects.filter(pk=id).first()
+        if message is None:
+            raise CommandError(f"Message n° {id} absent du journal.", returncode=1)
+        new = services.replay(actor=OPERATOR, message=message)
+        self.stdout.write(f"Message n° {message.pk} rejoué : nouveau message n° {new.pk}, "
+                          f"{new.get_state_display()} ({new.ack_code})" + (f" — {new.error}" if new.error else ""))
