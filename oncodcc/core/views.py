@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from oncodcc.accounts.models import Role
 from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
+from oncodcc.patients import vigilance
 from oncodcc.patients.access import accessible_patients
 from oncodcc.rcp.models import Fiche, Meeting, Registration
 from oncodcc.rcp.scope import boards_of
@@ -53,9 +54,13 @@ def home(request):
     if shown:
         # The work lists show patients' names: one event for the page, as for a search result list.
         audit.record(actor=user, action=Action.PATIENT_LIST, details={"patients": shown, "page": "home"})
+    reviews_identities = vigilance.can_review(user)
     return render(request, "core/home.html", {
         "next_meetings": next_meetings, "my_cases": my_cases, "waiting_fiches": waiting,
         "is_dpo": user.role == Role.DPO,
+        # DSRC administrators: the identity vigilance worklist and how many records wait there.
+        "reviews_identities": reviews_identities,
+        "potential_duplicates": vigilance.flagged_count() if reviews_identities else 0,
     })
 
 

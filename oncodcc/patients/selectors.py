@@ -81,7 +81,9 @@ def search_patients(*, user, query: SearchQuery) -> SearchResults:
         criteria &= (name_filter | id_filter) if id_filter is not None else name_filter
     if query.birth_date:
         criteria &= Q(birth_date=query.birth_date)
-    base = Patient.objects.filter(criteria).order_by("birth_name", "first_birth_given_name", "birth_date")
+    # A merged (absorbed) record is never offered: its survivor is (its identifiers moved there).
+    base = Patient.objects.filter(criteria, merged_into__isnull=True).order_by(
+        "birth_name", "first_birth_given_name", "birth_date")
     accessible = list(base.filter(access.patient_scope(user))[: MAX_RESULTS + 1])
     results.truncated = len(accessible) > MAX_RESULTS
     results.accessible = accessible[:MAX_RESULTS]

@@ -1,7 +1,8 @@
-"""The patient's timeline: RCP registrations and fiches RCP (every version), newest first.
+"""The patient's timeline: RCP registrations, fiches RCP (every version) and, when the caller passes them, the
+received pathology and molecular reports, newest first.
 
-Two queries whatever the size of the history (no per-entry query). The caller has already checked and audited the
-access to the patient (selectors.get_patient)."""
+Two queries whatever the size of the history (no per-entry query; reports come already loaded with the record's
+documents). The caller has already checked and audited the access to the patient (selectors.get_patient)."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,11 +15,12 @@ from .models import Patient
 
 REGISTRATION = "registration"
 FICHE = "fiche"
+REPORT = "report"
 
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    kind: str  # REGISTRATION or FICHE
+    kind: str  # REGISTRATION, FICHE or REPORT
     pk: int
     when: datetime  # meeting start for a registration; validation (else creation) for a fiche
     url: str
@@ -35,6 +37,10 @@ class TimelineEntry:
     version_number: int | None = None
     validated_at: datetime | None = None
     signer_name: str = ""
+    # received report
+    type_label: str = ""
+    sender_name: str = ""
+    author_label: str = ""
 
     @property
     def is_registration(self) -> bool:
@@ -43,6 +49,10 @@ class TimelineEntry:
     @property
     def is_fiche(self) -> bool:
         return self.kind == FICHE
+
+    @property
+    def is_report(self) -> bool:
+        return self.kind == REPORT
 
 
 def _registration_entries(patient: Patient) -> list[TimelineEntry]:
@@ -89,8 +99,22 @@ def _fiche_entries(patient: Patient) -> list[TimelineEntry]:
     return entries
 
 
-def patient_timeline(patient: Patient) -> list[TimelineEntry]:
-    """Registrations and fiches of the patient, newest first (a fiche after its registration on ties)."""
-    entries = _registration_entries(patient) + _fiche_entries(patient)
+def _report_entries(reports) -> list[TimelineEntry]:
+    """Received reports (already loaded Documents): they link to their line in the record's "Documents reçus"."""
+    return [
+        TimelineEntry(
+            kind=REPORT, pk=d.pk, when=d.effective_at or d.created_at, url=f"#document-{d.pk}",
+            status=d.status, status_label="", board_name="", meeting_at=d.effective_at or d.created_at,
+            registration_id=0, type_label=d.type_label, sender_name=str(d.sender or ""),
+            author_label=d.author_label,
+        )
+        for d in reports
+    ]
+
+
+def patient_timeline(patient: Patient, *, reports=()) -> list[TimelineEntry]:
+    """Registrations and fiches of the patient (and the given received reports), newest first (a fiche after its
+    registration on ties)."""
+    entries = _registration_entries(patient) + _fiche_entries(patient) + _report_entries(reports)
     entries.sort(key=lambda e: (e.when, e.kind == FICHE, e.version_number or 0, e.pk), reverse=True)
     return entries

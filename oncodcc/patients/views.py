@@ -1,4 +1,4 @@
-"""Patient screens: search, creation, record, identity edit, access history, break-the-glass.
+"""Patient screens: search, creation, record, identity edit, access history, break-the-glass, identity vigilance.
 
 Thin views: parse the request, call a selector or a service, render. Authorization and audit live in
 selectors.py / services.py / access.py."""
@@ -15,9 +15,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from oncodcc.accounts.models import Role
 
-from . import access, selectors, services
+from . import access, selectors, services, vigilance
 from .forms import BreakGlassForm, CareTeamForm, PatientCreateForm, PatientForm, SearchForm
+from .merge import MergeRefused
 from .models import OID_INS_NIA, OID_INS_NIR, OID_INS_NIR_DEMO, OID_INS_NIR_TEST, CareTeamMember, Patient
+from .record_documents import record_documents
 from .timeline import patient_timeline
 
 ROLE_LABELS = {code: str(label) for code, label in Role.choices}
@@ -61,9 +63,13 @@ def _forbidden(request, message: str = "") -> HttpResponse:
 
 
 def _record_denied(request, patient_pk: int) -> HttpResponse:
-    """403 on a record: says nothing about the patient, offers break-the-glass to those who may use it."""
+    """403 on a record: says nothing about the patient, offers break-the-glass to those who may use it. A record
+    merged into one the user may open points to it (its registrations and documents moved there)."""
+    survivor_pk = Patient.objects.filter(pk=patient_pk).values_list("merged_into_id", flat=True).first()
+    survivor = Patient.objects.filter(pk=survivor_pk).first() if survivor_pk else None
     return render(request, "patients/access_denied.html", {
         "patient_pk": patient_pk, "can_break_glass": access.can_break_glass(request.user),
+        "survivor": survivor if survivor and access.can_view_patient(request.user, survivor) else None,
     }, status=403)
 
 
@@ -148,6 +154,9 @@ def edit(request, pk: int):
         return _record_denied(request, pk)
     if not access.can_edit_patient(request.user, patient):
         return _forbidden(request, "Votre rôle ne permet pas de modifier l'identité de ce patient.")
+    if patient.is_merged:
+        messages.error(request, "Ce dossier a été fusionné dans un autre : modifiez l'identité du dossier conservé.")
+        return redirect("patients:detail", pk=patient.pk)
     form = PatientForm(request.POST or None, initial=PatientForm.initial_from(patient))
     status = 200
     if request.method == "POST":
@@ -180,17 +189,22 @@ def detail(request, pk: int):
         raise Http404 from exc
     except access.AccessDenied:
         return _record_denied(request, pk)
-    can_edit = access.can_edit_patient(request.user, patient)
+    can_edit = access.can_edit_patient(request.user, patient) and not patient.is_merged
+    documents = record_documents(patient)
+    survivor = patient.merged_into if patient.is_merged else None
     return render(request, "patients/detail.html", {
         "patient": patient,
+        "survivor": survivor,
+        "survivor_visible": survivor is not None and access.can_view_patient(request.user, survivor),
+        "documents": documents,
         "ins_oid_label": INS_OID_LABELS.get(patient.ins_oid, patient.ins_oid),
         "flags": [(code, FLAG_LABELS.get(code, code)) for code in patient.identity_flags or []],
         "identifiers": list(patient.identifiers.all()),
         "care_team": list(patient.care_team.select_related("practitioner").order_by("since", "id")),
-        "timeline": patient_timeline(patient),
+        "timeline": patient_timeline(patient, reports=documents.key_reports),
         "can_edit": can_edit,
         "can_view_history": access.can_view_access_history(request.user, patient),
-        "can_register": access.can_register_patients(request.user),
+        "can_register": access.can_register_patients(request.user) and not patient.is_merged,
         "care_team_form": CareTeamForm() if can_edit else None,
     })
 
@@ -275,3 +289,64 @@ def break_glass_log(request):
     except access.AccessDenied:
         return _forbidden(request, "La liste des accès en bris de glace est réservée au DPO.")
     return render(request, "patients/break_glass_log.html", {"grants": grants, "now": timezone.now()})
+
+
+# --- identity vigilance ---------------------------------------------------------------------------------------------
+
+VIGILANCE_DENIED = "L'identitovigilance est réservée aux administrateurs de la DSRC."
+
+
+def _vigilance_page(request, *, status: int = 200) -> HttpResponse:
+    page = request.POST.get("page") or request.GET.get("page") or 1
+    work = vigilance.worklist(user=request.user, page_number=page)
+    return render(request, "patients/vigilance.html", {
+        "worklist": work, "keep_flagged": vigilance.KEEP_FLAGGED, "keep_candidate": vigilance.KEEP_CANDIDATE,
+    }, status=status)
+
+
+def _after_decision(request) -> HttpResponse:
+    page = request.POST.get("page", "")
+    suffix = f"?page={page}" if page.isdigit() and page != "1" else ""
+    return redirect(reverse("patients:vigilance") + suffix)
+
+
+@require_GET
+def vigilance_list(request):
+    if not vigilance.can_review(request.user):
+        return _forbidden(request, VIGILANCE_DENIED)
+    return _vigilance_page(request)
+
+
+@require_POST
+def vigilance_dismiss(request, pk: int):
+    if not vigilance.can_review(request.user):
+        return _forbidden(request, VIGILANCE_DENIED)
+    try:
+        patient = vigilance.dismiss(actor=request.user, patient_id=pk, note=request.POST.get("note", ""))
+    except Patient.DoesNotExist as exc:
+        raise Http404 from exc
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _vigilance_page(request, status=400)
+    messages.success(request, f"{patient.display_name} : signalement de doublon potentiel levé (pas un doublon).")
+    return _after_decision(request)
+
+
+@require_POST
+def vigilance_merge(request, pk: int):
+    if not vigilance.can_review(request.user):
+        return _forbidden(request, VIGILANCE_DENIED)
+    candidate = request.POST.get("candidate", "")
+    try:
+        record = vigilance.merge_flagged(
+            actor=request.user, patient_id=pk, candidate_id=int(candidate) if candidate.isdigit() else 0,
+            keep=request.POST.get("keep", ""), reason=request.POST.get("reason", ""),
+        )
+    except Patient.DoesNotExist as exc:
+        raise Http404 from exc
+    except (MergeRefused, ValidationError) as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _vigilance_page(request, status=400)
+    messages.success(request, f"Dossier n° {record.absorbed_id} fusionné dans le dossier n° {record.survivor_id} "
+                              f"({record.survivor.display_name}).")
+    return _after_decision(request)

@@ -11,6 +11,8 @@ from django.db.models import Prefetch, QuerySet
 
 from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
+from oncodcc.documents import received
+from oncodcc.documents.models import Document
 from oncodcc.patients import access
 from oncodcc.terminology import valuesets as vs
 
@@ -137,6 +139,12 @@ def proposal_summary(fiche: Fiche) -> str:
     return summary[:1].upper() + summary[1:]
 
 
+def received_reports(patient_id: int) -> list[Document]:
+    """Pathology (CR-ACP) and molecular (CR-GM) reports shown beside the fiche: two queries (the documents with
+    their sender, their renderings) whatever their number. The caller has checked the access to the patient."""
+    return list(received.reports_for([patient_id]))
+
+
 # --- meeting mode ---
 
 @dataclass
@@ -148,6 +156,8 @@ class MeetingModeCase:
     draft: Fiche | None  # the fiche being written (draft), if any
     validated: Fiche | None  # the current validated version, when there is no draft
     previous_fiches: list[Fiche] = field(default_factory=list)  # the patient's validated fiches of other passages
+    # The patient's current pathology and molecular reports received from hospitals and labs, newest first.
+    reports: list[Document] = field(default_factory=list)
     can_edit: bool = False
     runs_meeting: bool = False  # may open the meeting (staff or permanent member)
 
@@ -211,10 +221,11 @@ def meeting_mode_case(*, user, meeting_id: int, position: int) -> MeetingModeCas
     )
     for fiche in previous:
         fiche.proposal_summary = proposal_summary(fiche)
+    reports = received_reports(registration.patient_id)
     audit.record(actor=user, action=Action.REGISTRATION_VIEW, patient=registration.patient, obj=registration,
                  details={"meeting_mode": True, "meeting": meeting.pk, "position": position})
     return MeetingModeCase(
         meeting=meeting, registration_ids=ids, position=position, registration=registration,
-        draft=draft, validated=validated, previous_fiches=previous,
+        draft=draft, validated=validated, previous_fiches=previous, reports=reports,
         can_edit=access.can_edit_patient(user, registration.patient), runs_meeting=runs,
     )

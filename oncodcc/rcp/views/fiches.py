@@ -58,7 +58,7 @@ def _render_form(request, fiche: Fiche, editor: FicheEditor, *, status: int = 20
     context = editor_context(editor, user=request.user, fiche=fiche, next_url=safe_next(request),
                              conflict=conflict, can_reregister=can_reregister)
     context.update(registration=fiche.registration, meeting=fiche.registration.meeting,
-                   self_url=request.get_full_path())
+                   self_url=request.get_full_path(), reports=selectors.received_reports(fiche.patient_id))
     return render(request, "rcp/fiche_form.html", context, status=status)
 
 
