@@ -17,6 +17,7 @@ from django.db import transaction
 
 from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
+from oncodcc.core.text import has_control_chars
 from oncodcc.patients import inbound
 from oncodcc.patients.inbound import IdentityError, IncomingIdentity
 from oncodcc.patients.models import Patient
@@ -178,3 +179,92 @@ def reports_for(patient_ids, *, types=REPORTS_BESIDE_FICHE):
     return (Document.objects.filter(patient_id__in=patient_ids, kind=Document.Kind.RECEIVED, type_code__in=types,
                                     status=Document.Status.CURRENT)
             .select_related("sender").prefetch_related("renderings").order_by("-effective_at", "-created_at"))
+
+
+PDF_MAGIC = b"%PDF-"
+
+
+@transaction.atomic
+def file_pdf(*, actor, organisation, content: bytes, type_code: str, channel: str, external_id: str,
+             action: str = NEW, patient: Patient | None = None, identity: IncomingIdentity | None = None,
+             external_set_id: str = "", replaces: str = "", title: str = "", effective_at=None,
+             author_label: str = "") -> Filed:
+    """File a received PDF that comes without a CDA (FHIR DocumentReference with a PDF attachment): same rules as
+    `file_cda` — the sender's id received again is a duplicate; a replacement supersedes the current version of
+    the set (`external_set_id`, or the parent document `replaces`) and keeps the chain. The patient is given, or
+    resolved from `identity` (created only for a new document). Raises DocumentRefused."""
+    if action not in (NEW, REPLACE):
+        raise DocumentRefused("Action inconnue pour un document PDF.")
+    if not content.startswith(PDF_MAGIC):
+        raise DocumentRefused("Le contenu n'est pas un document PDF.")
+    if len(content) > max_bytes():
+        raise DocumentRefused(f"Document trop volumineux (au plus {max_bytes() // (1024 * 1024)} Mo).")
+    if type_code not in valuesets.get(valuesets.DOCUMENT_TYPE).by_code:
+        raise DocumentRefused(f"Type de document inconnu (code {type_code or '(vide)'} absent du JDV_J07).")
+    external_id = (external_id or "").strip()
+    if not external_id or len(external_id) > 200 or has_control_chars(external_id + external_set_id + replaces):
+        raise DocumentRefused("Identifiant du document de l'émetteur obligatoire (200 caractères au plus).")
+    how = "given"
+    if patient is None:
+        if identity is None:
+            raise DocumentRefused("Patient du document non précisé.")
+        try:
+            resolution = inbound.resolve(actor=actor, organisation=organisation, incoming=identity,
+                                         create=(action == NEW), update=False, channel=channel)
+        except Patient.DoesNotExist as exc:
+            raise DocumentRefused(f"Patient inconnu : {exc}", code="not-found") from exc
+        except IdentityError as exc:
+            raise DocumentRefused(str(exc)) from exc
+        patient, how = resolution.patient, resolution.how
+    duplicate = Document.objects.filter(kind=Document.Kind.RECEIVED, sender=organisation,
+                                        external_id=external_id).first()
+    if duplicate is not None:
+        if duplicate.patient_id != patient.pk:
+            raise DocumentRefused("Ce document (même identifiant) a déjà été reçu pour un autre patient.",
+                                  code="conflict")
+        return Filed(duplicate, "duplicate")
+    previous = None
+    if action == REPLACE:
+        previous = _current_of_set(sender=organisation, external_set_id=external_set_id, parent_id=replaces)
+        if previous is None:
+            raise DocumentRefused("Document à remplacer inconnu (lot ou document parent non reçu).", code="not-found")
+        if previous.patient_id != patient.pk:
+            raise DocumentRefused("Le document à remplacer appartient à un autre patient.", code="conflict")
+        previous.status = Document.Status.SUPERSEDED
+        previous.save(update_fields=["status"])
+    set_key = previous.external_set_id if previous is not None else (external_set_id or external_id)
+    set_id = previous.set_id if previous is not None else set_uuid(set_key)
+    last = Document.objects.filter(set_id=set_id).order_by("-version_number").values_list(
+        "version_number", flat=True).first()
+    document = Document.objects.create(
+        kind=Document.Kind.RECEIVED, type_code=type_code, title=(title or type_label(type_code))[:300],
+        patient=patient, set_id=set_id, version_number=(last or 0) + 1, organisation=organisation,
+        sender=organisation, channel=channel, external_id=external_id, external_set_id=set_key[:200],
+        effective_at=effective_at, author_label=author_label[:300],
+    )
+    sha, _ = store.put(content, "pdf")
+    Rendering.objects.create(document=document, format=Rendering.Format.PDF, state=Rendering.State.READY,
+                             sha256=sha, size=len(content), rendered_at=document.created_at)
+    audit.record(actor=actor, action=Action.DOCUMENT_REPLACE if previous else Action.DOCUMENT_RECEIVE,
+                 patient=patient, obj=document,
+                 details={"channel": channel, "type": type_code, "version": document.version_number,
+                          "replaces": previous.pk if previous else None, "patient_match": how, "format": "pdf"})
+    return Filed(document, "replaced" if previous else "created")
+
+
+@transaction.atomic
+def withdraw(*, actor, organisation, document: Document, channel: str) -> Filed:
+    """The sender deletes a received document it knows by our id (FHIR DELETE): every version of its set is marked
+    deleted, as a CDA delete does. Deleting again changes nothing."""
+    if document.kind != Document.Kind.RECEIVED or document.sender_id != getattr(organisation, "pk", None):
+        raise DocumentRefused("Seul l'émetteur d'un document reçu peut le supprimer.", code="conflict")
+    documents = list(Document.objects.select_for_update().filter(
+        kind=Document.Kind.RECEIVED, sender=organisation, set_id=document.set_id))
+    live = [d for d in documents if d.status != Document.Status.DELETED]
+    latest = max(documents, key=lambda d: d.version_number)
+    if live:
+        Document.objects.filter(pk__in=[d.pk for d in live]).update(status=Document.Status.DELETED)
+        audit.record(actor=actor, action=Action.DOCUMENT_DELETE, patient_id=document.patient_id, obj=latest,
+                     details={"channel": channel, "versions": sorted(d.version_number for d in live)})
+    latest.refresh_from_db()
+    return Filed(latest, "deleted")

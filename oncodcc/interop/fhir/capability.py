@@ -1,30 +1,14 @@
-"""The CapabilityStatement served at /fhir/metadata."""
+"""The CapabilityStatement served at /fhir/metadata, from the resource table (registry)."""
 
 from importlib import metadata
 
 from .params import DEFAULT_COUNT, MAX_COUNT
+from .registry import RESOURCES, SEARCH, SP, ResourceSpec
 
 # The day this statement last changed (CapabilityStatement.date is mandatory).
 STATEMENT_DATE = "2026-11-22"
-SP = "http://hl7.org/fhir/SearchParameter/"
-
-QUESTIONNAIRE_SEARCH = [
-    ("_id", "token", "Resource-id", "Identifiant logique : <nom>-<version> (ex. sein-1-0-0)."),
-    ("url", "uri", "Questionnaire-url", "URL canonique exacte ; « url|version » est accepté."),
-    ("version", "token", "Questionnaire-version", "Version exacte (ex. 1.0.0)."),
-    ("status", "token", "Questionnaire-status", "active, retired ou draft (modificateur :not)."),
-    ("name", "string", "Questionnaire-name", "Commence par (sans casse ni accents) ; modificateurs :exact, :contains."),
-    ("title", "string", "Questionnaire-title", "Commence par (sans casse ni accents) ; modificateurs :exact, :contains."),
-]
-RESPONSE_SEARCH = [
-    ("subject", "reference", "QuestionnaireResponse-subject", "Obligatoire (ou patient) : Patient/<id>."),
-    ("patient", "reference", "clinical-patient", "Synonyme de subject."),
-    ("questionnaire", "reference", "QuestionnaireResponse-questionnaire",
-     "URL canonique du formulaire, ou « url|version »."),
-    ("status", "token", "QuestionnaireResponse-status",
-     "completed (fiche validée ou remplacée) ou in-progress (brouillon) ; modificateur :not."),
-    ("_id", "token", "Resource-id", "fiche-<n>."),
-]
+SECURITY_SERVICE = "http://terminology.hl7.org/CodeSystem/restful-security-service"
+OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
 
 
 def _software_version() -> str:
@@ -34,35 +18,37 @@ def _software_version() -> str:
         return "dev"
 
 
-def _resource(resource_type: str, params: list[tuple[str, str, str, str]], documentation: str) -> dict:
-    return {
-        "type": resource_type,
-        "profile": f"http://hl7.org/fhir/StructureDefinition/{resource_type}",
-        "documentation": documentation,
-        "interaction": [{"code": "read"}, {"code": "search-type"}],
+def _resource(spec: ResourceSpec) -> dict:
+    resource = {
+        "type": spec.type,
+        "profile": f"http://hl7.org/fhir/StructureDefinition/{spec.type}",
+        "documentation": spec.documentation,
+        "interaction": [{"code": code} for code in spec.interactions],
         "versioning": "no-version",
         "readHistory": False,
         "updateCreate": False,
-        "searchParam": [
-            {"name": name, "definition": SP + definition, "type": kind, "documentation": doc}
-            for name, kind, definition, doc in params
-        ],
     }
+    if SEARCH in spec.interactions:
+        resource["searchParam"] = [
+            {"name": p.name, "definition": SP + p.definition, "type": p.type, "documentation": p.documentation}
+            for p in spec.params
+        ]
+    return resource
 
 
-def capability_statement(base: str) -> dict:
+def capability_statement(base: str, token_url: str) -> dict:
     return {
         "resourceType": "CapabilityStatement",
         "id": "oncodcc",
         "url": f"{base}metadata",
         "name": "OncoDCC",
-        "title": "OncoDCC — serveur FHIR en lecture (formulaires d'organe et réponses)",
+        "title": "OncoDCC — serveur FHIR R4 du dossier communicant de cancérologie",
         "status": "active",
         "experimental": False,
         "date": STATEMENT_DATE,
         "publisher": "OncoDCC",
-        "description": "Lecture des formulaires d'organe publiés (Questionnaire) et des réponses d'organe des fiches "
-                       "RCP (QuestionnaireResponse).",
+        "description": "Identités des patients, annuaire, documents reçus et produits (DocumentReference, Binary), "
+                       "comptes rendus (DiagnosticReport), formulaires d'organe et réponses.",
         "kind": "instance",
         "software": {"name": "OncoDCC", "version": _software_version()},
         "implementation": {"description": "OncoDCC", "url": base},
@@ -70,20 +56,18 @@ def capability_statement(base: str) -> dict:
         "format": ["json", "application/fhir+json"],
         "rest": [{
             "mode": "server",
-            "documentation": f"Recherche stricte : un paramètre non pris en charge est refusé (400). Pagination par "
-                             f"_count (défaut {DEFAULT_COUNT}, au plus {MAX_COUNT}) et _offset.",
+            "documentation": f"JSON seulement. Recherche stricte : un paramètre non pris en charge est refusé (400). "
+                             f"Pagination par _count (défaut {DEFAULT_COUNT}, au plus {MAX_COUNT}) et _offset. "
+                             f"Document OpenAPI : {base}openapi.json.",
             "security": {
+                "extension": [{"url": OAUTH_URIS, "extension": [{"url": "token", "valueUri": token_url}]}],
                 "cors": False,
-                "description": "Authentification par la session du site (connexion OncoDCC). Les réponses sont "
-                               "réservées aux utilisateurs qui ont accès au dossier du patient ; chaque lecture est "
-                               "tracée.",
+                "service": [{"coding": [{"system": SECURITY_SERVICE, "code": "SMART-on-FHIR"}]}],
+                "description": "Systèmes : OAuth2 client credentials (SMART backend services, secret partagé), "
+                               "jeton Bearer à scopes system/… lié à l'établissement du client (découverte : "
+                               ".well-known/smart-configuration). Personnes : session du site, lecture seule, "
+                               "selon leurs droits sur le dossier. Chaque accès à un patient est tracé.",
             },
-            "resource": [
-                _resource("Questionnaire", QUESTIONNAIRE_SEARCH,
-                          "Versions publiées (immuables) des formulaires d'organe ; tout utilisateur connecté."),
-                _resource("QuestionnaireResponse", RESPONSE_SEARCH,
-                          "Réponses d'organe des fiches RCP d'un patient (toutes versions, les plus récentes "
-                          "d'abord). Recherche par patient obligatoire."),
-            ],
+            "resource": [_resource(spec) for spec in RESOURCES],
         }],
     }

@@ -30,6 +30,30 @@ def not_found(diagnostics: str) -> FhirError:
     return FhirError(404, "not-found", diagnostics)
 
 
+def unauthorized(diagnostics: str, *, error: str = "") -> FhirError:
+    """401 with the RFC 6750 challenge (error="invalid_token" when a token was sent but is not valid)."""
+    challenge = 'Bearer realm="OncoDCC"' + (f', error="{error}"' if error else "")
+    return FhirError(401, "login", diagnostics, headers={"WWW-Authenticate": challenge})
+
+
+def forbidden(diagnostics: str, *, scope: bool = False) -> FhirError:
+    headers = {"WWW-Authenticate": 'Bearer realm="OncoDCC", error="insufficient_scope"'} if scope else None
+    return FhirError(403, "forbidden", diagnostics, headers=headers)
+
+
+def conflict(diagnostics: str) -> FhirError:
+    return FhirError(409, "conflict", diagnostics)
+
+
+def gone(diagnostics: str) -> FhirError:
+    return FhirError(410, "deleted", diagnostics)
+
+
+def unprocessable(diagnostics: str, code: str = "processing") -> FhirError:
+    """422: the resource is well-formed FHIR but breaks a business rule (identity, document)."""
+    return FhirError(422, code, diagnostics)
+
+
 def operation_outcome(code: str, diagnostics: str, severity: str = "error") -> dict:
     return {
         "resourceType": "OperationOutcome",

@@ -109,9 +109,17 @@ def _number(raw: str | None, name: str, *, default: int, maximum: int) -> int:
     return value
 
 
-def check_format(request: HttpRequest) -> bool:
-    """Only JSON is served: `_format` or an Accept header asking for something else is answered 406.
-    Returns whether `_pretty=true` was asked."""
+def media_ranges(header: str) -> set[str]:
+    return {part.split(";")[0].strip().lower() for part in header.split(",")}
+
+
+def accepts_json(header: str) -> bool:
+    return bool(media_ranges(header) & (JSON_FORMATS | {"*/*", "application/*", ""}))
+
+
+def check_format(request: HttpRequest, *, accept: bool = True) -> bool:
+    """Only JSON is served: `_format` or an Accept header asking for something else is answered 406 (`accept`
+    False: the view negotiates the Accept header itself). Returns whether `_pretty=true` was asked."""
     items = _items(request)
     fmt = _single(items, "_format")
     if fmt:
@@ -120,16 +128,19 @@ def check_format(request: HttpRequest) -> bool:
             raise not_supported(f"Format « {fmt} » non pris en charge : ce serveur ne répond qu'en JSON.", 406)
         if media not in JSON_FORMATS:
             raise invalid(f"Valeur de _format inconnue : « {fmt} ».")
-    accept = request.headers.get("Accept", "").strip()
-    if accept and not fmt:
-        ranges = {part.split(";")[0].strip().lower() for part in accept.split(",")}
-        if not ranges & (JSON_FORMATS | {"*/*", "application/*", ""}):
-            raise not_supported("Format demandé (en-tête Accept) non pris en charge : ce serveur ne répond qu'en "
-                                "JSON (application/fhir+json).", 406)
+    header = request.headers.get("Accept", "").strip()
+    if accept and header and not fmt and not accepts_json(header):
+        raise not_supported("Format demandé (en-tête Accept) non pris en charge : ce serveur ne répond qu'en "
+                            "JSON (application/fhir+json).", 406)
     pretty = _single(items, "_pretty")
     if pretty not in (None, "", "true", "false"):
         raise invalid("_pretty attend true ou false.")
     return pretty == "true"
+
+
+def check_id(logical_id: str) -> None:
+    if CONTROL_CHARS.search(logical_id):
+        raise invalid("Caractère de contrôle interdit dans l'identifiant.")
 
 
 def wants_pretty(request: HttpRequest) -> bool:
