@@ -102,7 +102,8 @@ def verify(token: str | None) -> Verified:
             raise LaunchRefused("missing_claims", detail=exc.claim, issuer=issuer) from exc
         except jwt.PyJWTError as exc:
             # iat/exp not numbers, iss not a string…: the token is signed but not to our profile.
-            raise LaunchRefused("invalid_claims", detail=str(exc)[:200], issuer=issuer) from exc
+            raise LaunchRefused("invalid_claims", issuer=issuer,
+                                detail=f"iat, exp, nbf ou iss invalide ({type(exc).__name__}).") from exc
         if not all(isinstance(claims[c], int | float) and not isinstance(claims[c], bool) for c in ("iat", "exp")):
             raise LaunchRefused("invalid_claims", detail="iat et exp : nombres de secondes (NumericDate).",
                                 issuer=issuer, key=key)

@@ -381,3 +381,8 @@ def test_failure_at_the_last_step_leaves_nothing(client, signer, monkeypatch):
     assert not UsedLaunchToken.objects.exists()
     assert not AuditEvent.objects.filter(action=Action.PATIENT_CREATE).exists()
     assert signed_in_user_id(client) is None
+
+
+def test_no_store(client, signer):
+    assert "no-store" in launch(client, signer.token())["Cache-Control"]
+    assert "no-store" in launch(client, "x.y.z")["Cache-Control"]
