@@ -127,7 +127,9 @@ def _rows(columns: list[Column]) -> list[tuple[str, list[Cell]]]:
     for label, attribute in TRAITS:
         reference = _display(columns[0].patient, attribute)
         cells = [Cell(reference)]
-        cells += [Cell(v, v != reference) for v in (_display(c.patient, attribute) for c in columns[1:])]
+        # Case is not a difference (hospitals send upper-case names); accents and anything else are.
+        cells += [Cell(v, v.casefold() != reference.casefold())
+                  for v in (_display(c.patient, attribute) for c in columns[1:])]
         rows.append((label, cells))
     return rows
 

@@ -108,7 +108,11 @@ def test_worklist_lists_flagged_records_oldest_first_with_candidates_side_by_sid
     assert "Garnier" in first and "GARNIER" in first and "Colette Anne" in first and "69123" in first
     assert "IPP-555</span> — CH de Test-la-Forêt" in first
     assert "par HL7 CH de Test-la-Forêt/DPI (message HL7 (PAM / ORU))" in first
-    assert 'class="trait-differs"' in first  # birth given names differ
+    # Highlighted: given names and birthplace of `existing`, given names of `later` (also a candidate); not the
+    # birth name, which differs only by its case.
+    assert first.count('class="trait-differs"') == 3
+    assert '<td class="trait-differs">Garnier' not in first
+    assert '<td class="trait-differs">Colette Anne<span class="visually-hidden"> (différent)</span></td>' in first
     assert "Identité provisoire" in first
     # Identity data only: no clinical data, no link to a record outside the reviewer's scope.
     assert "Question clinique confidentielle" not in page
