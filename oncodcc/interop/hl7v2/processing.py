@@ -123,7 +123,7 @@ def _persist(payload: bytes, header: Header, *, peer: str, replay_of: Hl7Message
 def _refused(row: Hl7Message, header: Header, problem: Problem, codec: str, state: str | None = None) -> bool:
     row.state = state or (State.REJECTED if problem.ack_code == "AR" else State.ERROR)
     row.ack_code = problem.ack_code
-    row.error = problem.reason[:2000]
+    row.error = strip_control_chars(problem.reason)[:2000]  # reasons may echo bad input (PostgreSQL: no NUL)
     row.ack = ack.build(header, problem.ack_code, codec=codec, problem=problem)
     row.processed_at = timezone.now()
     row.patient_id = row.document_id = None

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from oncodcc.core.text import has_control_chars
 from oncodcc.interop.hl7v2 import processing
 from oncodcc.interop.hl7v2.models import Hl7Message
 from oncodcc.interop.hl7v2.processing import handle_message
@@ -118,6 +119,11 @@ def test_mutated_messages_always_get_an_ack(fuzz_sender, base, mutations):
     assert _msa1(bytes(answer)) in {"AA", "AE", "AR"}
     assert _msa1(handle_message(payload)) in {"AA", "AE", "AR"}
     assert Hl7Message.objects.count() == count + 2
+    # What the log stores as text must be storable on PostgreSQL too (no NUL, no control characters).
+    for row in Hl7Message.objects.order_by("-pk")[:2]:
+        stored = (row.error, row.notes, row.control_id, row.message_type, row.sending_application,
+                  row.sending_facility, row.encoding)
+        assert not any(has_control_chars(value) for value in stored), stored
 
 
 def test_unmutated_bases_are_accepted(fuzz_sender, no_unexpected):

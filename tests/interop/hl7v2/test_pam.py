@@ -226,3 +226,11 @@ def test_custom_separators_are_honoured(sender, hospital):
     assert answer.startswith(b"MSH#$@\\%#ONCODCC#")
     assert answer.split(b"\r")[1].startswith(b"MSA#AA#")
     assert Patient.objects.get().birth_name == "LÉVÊQUE"
+
+
+def test_control_characters_in_a_refused_value_are_not_stored(sender, hospital):
+    answer = handle_message(m.adt("A28", identity(hospital).replace("|19710309|F|", "|19710309|\x00\x07|")))
+
+    assert m.ack_code(answer) == "AE"
+    row = Hl7Message.objects.get()
+    assert row.error.startswith("Sexe inconnu") and "\x00" not in row.error and "\x07" not in row.error
