@@ -17,7 +17,7 @@ from oncodcc.patients.models import (
     Patient,
 )
 
-from .outcomes import instant, unprocessable
+from .outcomes import instant, invalid, unprocessable
 from .resources import prune
 
 FR_CORE = "https://hl7.fr/ig/fhir/core"
@@ -193,7 +193,10 @@ def incoming_identity(data: dict, *, organisation) -> IncomingIdentity:
     if usual:
         incoming.used_name = usual.get("family") or ""
         incoming.used_given_name = next((g for g in usual.get("given") or [] if g), "")
-    incoming.sex = GENDER_IN.get(data.get("gender") or "", "")
+    gender = data.get("gender") or ""
+    if gender and gender not in GENDER_IN:
+        raise invalid("gender : female, male, other ou unknown attendu (administrative-gender).")
+    incoming.sex = GENDER_IN.get(gender, "")
     incoming.birth_date = _birth_date(data)
     incoming.birthplace_insee = _birthplace(data)
     incoming.identity_status = _identity_status(data)
