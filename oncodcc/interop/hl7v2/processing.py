@@ -115,7 +115,8 @@ def _persist(payload: bytes, header: Header, *, peer: str, replay_of: Hl7Message
     return Hl7Message.objects.create(
         received_at=timezone.now(), peer=strip_control_chars(peer), raw=payload[:limit], size=len(payload),
         sending_application=header.sending_application, sending_facility=header.sending_facility,
-        control_id=header.control_id, message_type=header.message_type[:30], encoding=header.charset[:40],
+        control_id=header.control_id, message_type=header.message_type[:30],
+        encoding=CHARSETS.get(header.charset, header.charset)[:40],
         replay_of=replay_of, notes="message tronqué à la taille maximale" if len(payload) > limit else "",
     )
 

@@ -234,3 +234,22 @@ def test_control_characters_in_a_refused_value_are_not_stored(sender, hospital):
     assert m.ack_code(answer) == "AE"
     row = Hl7Message.objects.get()
     assert row.error.startswith("Sexe inconnu") and "\x00" not in row.error and "\x07" not in row.error
+
+
+def test_a40_with_two_patient_groups(sender, hospital):
+    for ipp, given in (("IPP-A1", "Anaïs"), ("IPP-A2", "Anaïs Bérénice"), ("IPP-B1", "Zoé"), ("IPP-B2", "Zoé Lou")):
+        handle_message(m.adt("A28", identity(hospital, ipp=ipp, given=given)))
+
+    answer = handle_message(m.adt("A40", identity(hospital, ipp="IPP-A1"), m.mrg("IPP-A2", hospital.oid),
+                                  identity(hospital, ipp="IPP-B1", given="Zoé"), m.mrg("IPP-B2", hospital.oid)))
+
+    assert m.ack_code(answer) == "AA", m.ack_text(answer)
+    assert PatientMerge.objects.count() == 2
+    assert Patient.objects.filter(merged_into__isnull=True).count() == 2
+
+
+def test_mrg_without_pid_is_ae(sender, hospital):
+    answer = handle_message(m.join(m.msh("ADT^A40^ADT_A39"), "EVN||20261121", m.mrg("IPP-1", hospital.oid)))
+
+    assert m.ack_code(answer) == "AE"
+    assert str(m.parse_ack(answer).segment("ERR")[2]) == "MRG^1"
