@@ -6,6 +6,8 @@ import html
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from oncodcc.audit.models import AuditEvent
 from oncodcc.core.actors import SystemActor
@@ -137,6 +139,25 @@ def test_worklist_is_paginated(client, reviewer, hl7, hospital, existing, monkey
     second = client.get(URL, {"page": 2})
     assert [e.patient.pk for e in second.context["worklist"].entries] == [made[2].pk]
     assert "Page 2 / 2" in text(second)
+
+
+def test_worklist_queries_grow_only_by_one_candidate_search_per_flagged_record(client, reviewer, hl7, hospital,
+                                                                               existing):
+    client.force_login(reviewer)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(URL).status_code == 200
+        return len(ctx.captured_queries)
+
+    for i in range(2):
+        arrive(hl7, hospital, ipp=f"IPP-Q{i}")
+    small = count()
+    for i in range(2, 6):
+        PatientIdentifier.objects.create(patient=arrive(hl7, hospital, ipp=f"IPP-Q{i}"), system="1.2.3.9",
+                                         value=f"AUTRE-{i}")
+    # Identifiers, creation events, visibility: one query each whatever the page holds.
+    assert count() == small + 4
 
 
 def test_home_page_links_the_worklist_with_its_count(client, reviewer, flagged, hl7, hospital):
