@@ -32,7 +32,8 @@ def rendering_for_download(*, user, document_id: int, fmt: str) -> Rendering:
         Rendering.objects.select_related("document__patient")
         .filter(document_id=document_id, format=fmt).first()
     )
-    if rendering is None:
+    if rendering is None or rendering.document.status == Document.Status.DELETED:
+        # A document withdrawn by its sender is kept as evidence but no longer handed out.
         raise Rendering.DoesNotExist
     patient = rendering.document.patient
     if not access.can_view_patient(user, patient):

@@ -126,3 +126,16 @@ def test_reads_the_official_cr_gm_example(actor, hospital, settings):
     doc = file(actor, hospital, content).document
     assert doc.type_code == "51969-4" and doc.conclusion
     assert doc.patient.birth_name == "PAT-TROIS" and doc.patient.ins_matricule == "279035121518989"
+
+
+def test_a_deleted_document_is_no_longer_handed_out(actor, hospital, client, settings):
+    from oncodcc.patients.models import CareTeamMember
+    from tests import factories as f
+
+    doc = file(actor, hospital, report(hospital, doc_id="7.1", set_id="7.0")).document
+    doctor = f.DoctorFactory()
+    CareTeamMember.objects.create(patient=doc.patient, practitioner=doctor.practitioner)
+    client.force_login(doctor)
+    assert client.get(f"/documents/{doc.pk}/cda/").status_code == 200
+    file(actor, hospital, report(hospital, doc_id="7.1", set_id="7.0"), action=received.DELETE)
+    assert client.get(f"/documents/{doc.pk}/cda/").status_code == 404

@@ -291,3 +291,13 @@ def test_move_in_list_and_reorder(meeting, secretary, member_doctor):
         registrations.move_in_list(actor=member_doctor, registration=a, offset=1)
     with pytest.raises(ValidationError):
         registrations.reorder(actor=secretary, meeting=meeting, ordered_ids=[a.pk, b.pk])
+
+
+def test_a_merged_record_cannot_be_registered(meeting, secretary, member_doctor):
+    absorbed, survivor = f.PatientFactory(), f.PatientFactory()
+    absorbed.merged_into = survivor
+    absorbed.save()
+    with pytest.raises(ValidationError, match="fusionné"):
+        registrations.register(actor=secretary, meeting=meeting, patient=absorbed,
+                               requesting_doctor=member_doctor.practitioner,
+                               presenting_doctor=member_doctor.practitioner, question="Conduite à tenir ?")

@@ -61,6 +61,8 @@ def register(*, actor, meeting: Meeting, patient, requesting_doctor, presenting_
              case_summary: str = "", complete_file: bool = False, form_url: str = "") -> Registration:
     meeting = Meeting.objects.select_for_update().select_related("board").get(pk=meeting.pk)
     _check_can_register(actor, meeting)
+    if patient.merged_into_id:
+        raise ValidationError({"patient": "Ce dossier a été fusionné dans un autre : inscrivez le dossier conservé."})
     question, case_summary = _clean_texts(question, case_summary)
     _check_form(form_url)
     if Registration.objects.filter(meeting=meeting, patient=patient, status=Registration.Status.REGISTERED).exists():
