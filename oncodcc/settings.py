@@ -246,3 +246,5 @@ INBOUND_DOCUMENT_MAX_BYTES = int(os.environ.get("DCC_INBOUND_DOCUMENT_MAX_MB", "
 SMART_TOKEN_SECONDS = int(os.environ.get("DCC_SMART_TOKEN_SECONDS", "300"))
 # Contextual launch tokens: at most this old (iat/exp window), each jti used once.
 LAUNCH_TOKEN_MAX_SECONDS = 300
+# The `aud` claim hospitals put in launch tokens (docs/launch.md).
+DCC_LAUNCH_AUDIENCE = os.environ.get("DCC_LAUNCH_AUDIENCE", "oncodcc")

@@ -4,7 +4,6 @@ claims (aud, iat, exp, jti, sub), then the launch claims read into a `LaunchRequ
 Order matters: nothing from the token is trusted before its signature is checked, except the header's `alg`
 and `kid` and the `iss` claim, which only choose the key."""
 
-import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -34,8 +33,8 @@ PATIENT_TEXT_FIELDS = {
 
 
 def audience() -> str:
-    """The `aud` our tokens must carry: settings.DCC_LAUNCH_AUDIENCE, else the environment, else "oncodcc"."""
-    return getattr(settings, "DCC_LAUNCH_AUDIENCE", None) or os.environ.get("DCC_LAUNCH_AUDIENCE", "oncodcc")
+    """The `aud` our tokens must carry (settings.DCC_LAUNCH_AUDIENCE, env DCC_LAUNCH_AUDIENCE, "oncodcc")."""
+    return settings.DCC_LAUNCH_AUDIENCE
 
 
 @dataclass
