@@ -19,7 +19,14 @@ from oncodcc.patients.models import Patient
 from . import catalogue as cat
 from .accounts import DEMO_ACCOUNTS
 from .activity import Activity
-from .region import Region, build_boards, build_organisations, build_practitioners, build_users
+from .region import (
+    Region,
+    build_boards,
+    build_hl7_senders,
+    build_organisations,
+    build_practitioners,
+    build_users,
+)
 
 DEFAULT_SEED = 2026
 DEFAULT_PATIENTS = 600
@@ -61,7 +68,9 @@ def load(*, seed: int = DEFAULT_SEED, patients: int = DEFAULT_PATIENTS, months: 
              f"{len(practitioners)} professionnels de santé")
         build_boards(rng, region, recurrence_start=today - timedelta(days=round(months * 365 / 12)))
         build_users(region)
-        step(f"{len(region.boards)} RCP avec leurs membres ; comptes de démonstration")
+        senders = build_hl7_senders(hospitals)
+        step(f"{len(region.boards)} RCP avec leurs membres ; comptes de démonstration ; "
+             f"{senders} émetteurs HL7 (application DPI, établissement = FINESS)")
         activity = Activity(region=region, rng=rng, fake=fake, today=today, months=months, patients=patients)
         meetings = activity.create_meetings()
         step(f"{activity.stats.meetings} séances ({activity.stats.cancelled} annulées pendant les congés)")

@@ -64,6 +64,16 @@ def build_organisations(fake: Faker) -> tuple[Organisation, list[Organisation], 
     return dsrc, cccs, hospitals
 
 
+def build_hl7_senders(hospitals: list[list[Organisation]]) -> int:
+    """Each demo hospital's record system is a registered HL7 sender: MSH-3 "DPI", MSH-4 its FINESS, so that a
+    message sent with any HL7 tool to `make run`'s MLLP port is accepted (README, docs/hl7.md)."""
+    from oncodcc.interop.hl7v2.models import Hl7Sender
+
+    flat = [h for territory in hospitals for h in territory]
+    Hl7Sender.objects.bulk_create([Hl7Sender(application="DPI", facility=h.finess, organisation=h) for h in flat])
+    return len(flat)
+
+
 def build_practitioners(fake: Faker, rng: random.Random, hospitals: list[list[Organisation]]):
     flat = [h for territory in hospitals for h in territory]
     practitioners = []

@@ -214,3 +214,19 @@ def test_same_seed_same_region(db, settings):
     assert not Patient.objects.exists()
     load(seed=7)
     assert snapshot() == first
+
+
+def test_demo_hospitals_are_registered_hl7_senders(region):
+    """`make run` answers an A28 from any demo hospital's record system (MSH-3 DPI, MSH-4 its FINESS)."""
+    from datetime import date
+
+    from oncodcc.interop.hl7v2.processing import handle_message
+    from oncodcc.patients.models import PatientIdentifier
+    from tests.interop.hl7v2 import messages as m
+
+    hospital = Organisation.objects.filter(kind=Organisation.Kind.LEGAL_ENTITY).first()
+    pid = m.pid(ipp="DEMO-1", oid=hospital.oid, birth_name="Essai", given="Lucie", birth_date=date(1970, 1, 2),
+                sex="F")
+    ack = handle_message(m.adt("A28", pid, app="DPI", facility=hospital.finess))
+    assert m.ack_code(ack) == "AA"
+    assert PatientIdentifier.objects.filter(system=hospital.oid, value="DEMO-1").exists()
