@@ -2,6 +2,7 @@
 requests with a bearer token, and checks that every answer is valid FHIR R4 (fhir.resources R4B)."""
 
 import base64
+import json
 from datetime import date
 from urllib.parse import urlencode
 
@@ -49,14 +50,10 @@ class Api:
         return self.client.get(f"/fhir/{path}", params or {}, headers=self.headers(headers))
 
     def post(self, path: str, resource: dict | bytes, content_type: str = "application/fhir+json", **headers):
-        import json
-
         body = resource if isinstance(resource, bytes) else json.dumps(resource)
         return self.client.post(f"/fhir/{path}", body, content_type=content_type, headers=self.headers(headers))
 
     def put(self, path: str, resource: dict, **headers):
-        import json
-
         return self.client.put(f"/fhir/{path}", json.dumps(resource), content_type="application/fhir+json",
                                headers=self.headers(headers))
 
