@@ -104,7 +104,7 @@ def binary_read(request: HttpRequest, logical_id: str, *, caller: Caller, pretty
 
 def binary_create(request: HttpRequest, *, caller: Caller, pretty: bool) -> HttpResponse:
     params.parse_read(request)
-    hospital_of(caller, "Dépôt de contenu")
+    hospital_of(caller, "Dépôt de contenu", need_oid=False)
     limit = received.max_bytes()
     if is_json(request):
         data = read_resource(request, RESOURCE)

@@ -126,7 +126,8 @@ def _subject(caller: Caller, data: dict, organisation) -> tuple[int | None, Inco
     if identifier:
         ipp, matricule, oid = identity_parts({"identifier": [identifier]}, organisation)
         if not ipp and not matricule:
-            raise unprocessable(f"subject.identifier : IPP (urn:oid:{organisation.oid}) ou INS attendu.")
+            own = f"urn:oid:{organisation.oid}" if organisation.oid else "aucun OID d'IPP pour votre établissement"
+            raise unprocessable(f"subject.identifier : IPP ({own}) ou INS attendu.")
         return None, IncomingIdentity(ipp=ipp, ins_matricule=matricule, ins_oid=oid)
     return None, None
 
@@ -183,7 +184,7 @@ def _file(caller: Caller, organisation, data: dict, kind: str, content: bytes, t
 
 def document_create(request: HttpRequest, *, caller: Caller, pretty: bool) -> HttpResponse:
     params.parse_read(request)
-    organisation = hospital_of(caller, "Dépôt de document")
+    organisation = hospital_of(caller, "Dépôt de document", need_oid=False)
     data = read_resource(request, RESOURCE)
     if data.get("status") != "current":
         raise unprocessable("status : « current » attendu pour un document déposé.")

@@ -118,7 +118,7 @@ def document_read(request: HttpRequest, logical_id: str, *, caller: Caller, pret
 
 def document_delete(request: HttpRequest, logical_id: str, *, caller: Caller, pretty: bool) -> HttpResponse:
     params.parse_read(request)
-    organisation = hospital_of(caller, "Suppression de document")
+    organisation = hospital_of(caller, "Suppression de document", need_oid=False)
     document = visible_document(caller, logical_id)
     if not document.is_received or document.sender_id != organisation.pk:
         raise forbidden("Seul l'établissement émetteur d'un document reçu peut le supprimer.")

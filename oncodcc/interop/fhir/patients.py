@@ -109,12 +109,13 @@ def patient_read(request: HttpRequest, logical_id: str, *, caller: Caller, prett
     return fhir_response(patient_resource(patient), pretty=pretty)
 
 
-def hospital_of(caller: Caller, what: str):
-    """The client's hospital: writes come from a hospital's system, whose identifiers (IPP) they carry."""
+def hospital_of(caller: Caller, what: str, *, need_oid: bool = True):
+    """The client's hospital: writes come from a hospital's system, whose identifiers (IPP, under its OID) they
+    carry — a lab sending documents identified by INS may have no OID (`need_oid` False)."""
     organisation = caller.organisation
     if organisation is None:
         raise forbidden(f"{what} : réservé aux clients d'un établissement (un client régional ne fait que lire).")
-    if not organisation.oid:
+    if need_oid and not organisation.oid:
         raise unprocessable("L'établissement du client n'a pas d'OID d'autorité d'affectation des IPP : "
                             "renseignez-le dans l'annuaire.")
     return organisation

@@ -39,6 +39,7 @@ def token_url(request: HttpRequest) -> str:
     return request.build_absolute_uri(reverse("smart:token"))
 
 
+@csrf_exempt
 @login_not_required
 def smart_configuration(request: HttpRequest) -> HttpResponse:
     if request.method not in ("GET", "HEAD"):

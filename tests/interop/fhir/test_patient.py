@@ -196,3 +196,16 @@ def test_merged_record_is_inactive_with_a_replaced_by_link(make_api, hospital, d
     data = regional.read(f"Patient/{absorbed.pk}")
     assert data["active"] is False
     assert data["link"] == [{"other": {"reference": f"Patient/{survivor.pk}"}, "type": "replaced-by"}]
+
+
+def test_test_ins_oid_only_in_demo_mode(api, hospital, settings):
+    ins = samples.nir(sex="F", birth_date=BIRTH)
+    resource = patient_resource(hospital)
+    resource["identifier"].append({"system": "urn:oid:1.2.250.1.213.1.4.10", "value": ins})
+    settings.DEMO_MODE = False
+    outcome(api.post("Patient", resource), 422, "processing")
+    settings.DEMO_MODE = True
+    data = api.ok(api.post("Patient", resource), 201)
+    test_id = next(i for i in data["identifier"] if i["system"] == "urn:oid:1.2.250.1.213.1.4.10")
+    assert test_id["type"]["coding"][0]["code"] == "INS-NIR-TEST"
+    assert ids(api.search("Patient", {"identifier": f"urn:oid:1.2.250.1.213.1.4.10|{ins}"})) == [data["id"]]
