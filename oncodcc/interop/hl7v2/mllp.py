@@ -201,7 +201,7 @@ def _summary(payload: bytes, ack_bytes: bytes) -> tuple[str, str, str]:
 # --- The server -----------------------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(eq=False)  # hashed by identity: kept in a set
 class _Connection:
     peer: str
     task: asyncio.Task | None = None
@@ -280,6 +280,9 @@ class MllpListener:
             reason = "arrêt du serveur"
         except (ConnectionError, OSError) as exc:
             reason = f"erreur réseau ({type(exc).__name__})"
+        except Exception as exc:  # a bug here must end this connection only, never the listener
+            logger.exception("MLLP: %s: erreur inattendue", peer)
+            reason = f"erreur interne ({type(exc).__name__})"
         finally:
             self._connections.discard(connection)
             writer.close()
