@@ -110,7 +110,7 @@ def binary_create(request: HttpRequest, *, caller: Caller, pretty: bool) -> Http
         data = read_resource(request, RESOURCE)
         content_type = media_type(data.get("contentType"))
         try:
-            content = base64.b64decode(data.get("data") or "", validate=True)
+            content = base64.b64decode("".join((data.get("data") or "").split()), validate=True)
         except ValueError as exc:
             raise invalid("Binary.data : base64 invalide.") from exc
     else:

@@ -61,7 +61,8 @@ def _content(request: HttpRequest, caller: Caller, attachment: dict) -> tuple[st
     staged = None
     if attachment.get("data"):
         try:
-            content = base64.b64decode(attachment["data"], validate=True)
+            # base64Binary may be wrapped (whitespace allowed by FHIR): only the alphabet is checked.
+            content = base64.b64decode("".join(attachment["data"].split()), validate=True)
         except (binascii.Error, ValueError) as exc:
             raise invalid("attachment.data : base64 invalide.") from exc
         kind = media_type(attachment.get("contentType"))
