@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Serves OncoDCC like production: gunicorn (static files by whitenoise) and the task worker.
-# Ctrl-C (or SIGTERM) stops every process started here.
+# Serves OncoDCC like production: gunicorn (static files by whitenoise), the task worker and the HL7 v2 listener
+# (MLLP). Ctrl-C (or SIGTERM) stops every process started here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
 PORT=${PORT:-8000}
 BIND=${BIND:-127.0.0.1}
+MLLP_PORT=${MLLP_PORT:-2575}
+MLLP_HOST=${MLLP_HOST:-$BIND}  # like the web server: local only unless asked (MLLP_HOST=0.0.0.0 for hospitals)
 started=$SECONDS
 
 echo "==> preparing the database and the static files"
@@ -42,6 +44,9 @@ pids+=($!)
 # --no-reload: the autoreloader (on under DEBUG) would fork a child that a stop could orphan.
 (exec scripts/worker.sh) &
 pids+=($!)
+# The HL7 v2 listener: SIGTERM lets the messages in flight finish and be acknowledged.
+(exec dcc mllp --host "$MLLP_HOST" --port "$MLLP_PORT") &
+pids+=($!)
 
 # Wait until the site answers (or a process died).
 url="http://$BIND:$PORT"
@@ -57,9 +62,21 @@ PY
   for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || { echo "!! a process stopped during start-up" >&2; exit 1; }; done
   sleep 0.2
 done
+# ... and until the MLLP port accepts connections (a port already taken stops the listener with a message).
+mllp_probe=$MLLP_HOST
+[ "$MLLP_HOST" = 0.0.0.0 ] && mllp_probe=127.0.0.1
+for _ in $(seq 1 100); do
+  (exec 3<>"/dev/tcp/$mllp_probe/$MLLP_PORT") 2>/dev/null && break
+  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || { echo "!! a process stopped during start-up" >&2; exit 1; }; done
+  sleep 0.2
+done
+# Another program may hold one of the ports: then ours has stopped by now.
+sleep 0.5
+for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || { echo "!! a process stopped during start-up" >&2; exit 1; }; done
 
 echo
 echo "  OncoDCC is running on $url/   (Ctrl-C to stop; started in $((SECONDS - started)) s)"
+echo "  HL7 v2 (MLLP) : port $MLLP_PORT   (listening on $MLLP_HOST; MLLP_HOST=0.0.0.0 to accept hospital networks)"
 dcc shell -v 0 --no-imports -c "
 from django.db import connection
 from oncodcc.demo import builder

@@ -65,7 +65,7 @@ def test_port_in_use_is_a_clear_error():
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        with pytest.raises(CommandError, match=f"Impossible d'écouter sur 127.0.0.1:{port}"):
+        with pytest.raises(CommandError, match=f"Impossible d'écouter sur 127.0.0.1:{port} : le port est déjà utilisé"):
             call_command("mllp", host="127.0.0.1", port=port)
 
 

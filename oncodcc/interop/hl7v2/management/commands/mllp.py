@@ -1,9 +1,17 @@
 """`dcc mllp [--host H] [--port P]`: the HL7 v2 listener (MLLP over TCP) until SIGTERM/SIGINT."""
 
+import errno
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from oncodcc.interop.hl7v2 import mllp
+
+BIND_ERRORS = {
+    errno.EADDRINUSE: "le port est déjà utilisé par un autre programme",
+    errno.EACCES: "permission refusée (un port inférieur à 1024 demande des droits particuliers)",
+    errno.EADDRNOTAVAIL: "cette adresse n'appartient pas à la machine",
+}
 
 
 class Command(BaseCommand):
@@ -33,4 +41,5 @@ class Command(BaseCommand):
         try:
             mllp.serve(host=host, port=port, workers=workers, on_ready=ready)
         except OSError as exc:  # port taken, address not available: a clear message, not a traceback
-            raise CommandError(f"Impossible d'écouter sur {host}:{port} : {exc.strerror or exc}.") from exc
+            reason = BIND_ERRORS.get(exc.errno, exc.strerror or str(exc))
+            raise CommandError(f"Impossible d'écouter sur {host}:{port} : {reason}.") from exc
