@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, close_old_connections, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from oncodcc.audit import services as audit
@@ -76,8 +76,8 @@ def max_message_bytes() -> int:
 def handle_message(payload: bytes, *, peer: str = "") -> bytes:
     """Process one message (bytes as framed by MLLP, without <VT> and <FS><CR>) and return the ACK bytes.
 
-    Thread-safe and never raises: whatever the input, the answer is an ACK (AA, AE or AR)."""
-    close_old_connections()
+    Thread-safe and never raises: whatever the input, the answer is an ACK (AA, AE or AR). Database connections
+    are the caller's business, as around a web request (the listener closes old ones in its worker threads)."""
     try:
         if not isinstance(payload, bytes | bytearray | memoryview):
             payload = str(payload).encode("utf-8")
@@ -89,8 +89,6 @@ def handle_message(payload: bytes, *, peer: str = "") -> bytes:
         except Exception:
             header = Header()
         return ack.build(header, "AE", problem=Problem("AE", ack.INTERNAL_ERROR, INTERNAL_REASON))
-    finally:
-        close_old_connections()
 
 
 def receive(payload: bytes, *, peer: str = "", replay_of: Hl7Message | None = None) -> Hl7Message:

@@ -4,7 +4,9 @@ from the CapabilityStatement's table, with a bearer token) must never get a serv
 in-process (WSGI) on the test database; examples are few per operation to stay fast."""
 
 import pytest
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
@@ -43,7 +45,25 @@ def exercise(schema, *, examples: int = EXAMPLES, ids=None, **call) -> int:
 @pytest.fixture
 def wsgi(settings):
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost", "testserver"]
-    return get_wsgi_application()
+    handler = get_wsgi_application()
+
+    def app(environ, start_response):
+        # Called directly, the WSGI handler closes "old" connections at each request's start and end — on
+        # PostgreSQL that is the connection holding the test transaction. Like Django's test client, keep it open
+        # for the request (the client reconnects the signals after each of its own requests, so do it per call).
+        signals.request_started.disconnect(close_old_connections)
+        signals.request_finished.disconnect(close_old_connections)
+        try:
+            response = handler(environ, start_response)
+            try:
+                return [b"".join(response)]
+            finally:
+                response.close()
+        finally:
+            signals.request_started.connect(close_old_connections)
+            signals.request_finished.connect(close_old_connections)
+
+    return app
 
 
 def test_ninja_api_never_answers_5xx(wsgi, registration, member_doctor):

@@ -23,6 +23,7 @@ def dcc(*args) -> str:
     return out.getvalue()
 
 
+@pytest.mark.django_db(transaction=True)  # the real entry point closes every connection when it ends
 def test_register_sender_creates_the_organisation_then_reactivates(capsys):
     main(["dcc", "hl7", "register-sender", "--application", "DPI-X", "--facility", "CHU-X", "--oid", OID,
           "--name", "Centre hospitalier de Test-sur-Mer", "--finess", "750712184"])
@@ -72,6 +73,7 @@ def test_sender_of_another_organisation_is_refused():
             "--name", "CH B")
 
 
+@pytest.mark.django_db(transaction=True)
 def test_exit_code_through_the_cli(capsys):
     with pytest.raises(SystemExit) as stop:
         main(["dcc", "hl7", "register-sender", "--application", "A", "--facility", "B", "--oid", "pas-un-oid"])

@@ -101,7 +101,7 @@ def test_unexpected_exception_keeps_the_raw_row_and_writes_nothing(sender, hospi
 @pytest.mark.django_db(transaction=True)
 def test_real_transactions_raw_row_survives_the_rollback(sender, hospital, monkeypatch):
     """Without the test transaction: the raw row is committed on its own before processing, the processing
-    transaction rolls back as a whole, and close_old_connections runs for real."""
+    transaction rolls back as a whole."""
     def crash(context):
         Patient.objects.create(birth_name="X", birth_given_names="Y", first_birth_given_name="Y",
                                birth_date=BIRTH, sex="F")
