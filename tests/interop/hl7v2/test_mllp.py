@@ -15,7 +15,8 @@ import pytest
 from django.db import connection
 
 from oncodcc.documents.models import Document
-from oncodcc.interop.hl7v2.mllp import Deframer, Frame, ListenerThread, frame
+from oncodcc.interop.hl7v2.framing import Deframer, Frame, frame
+from oncodcc.interop.hl7v2.mllp import ListenerThread
 from oncodcc.interop.hl7v2.models import Hl7Message
 from oncodcc.interop.hl7v2.processing import handle_message
 from oncodcc.patients.models import Patient, PatientIdentifier

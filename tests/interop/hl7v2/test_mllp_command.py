@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from oncodcc.interop.hl7v2.mllp import Deframer, Frame, frame
+from oncodcc.interop.hl7v2.framing import Deframer, Frame, frame
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -3,7 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oncodcc.interop.hl7v2.mllp import Deframer, Discarded, Frame, Oversized, frame
+from oncodcc.interop.hl7v2.framing import Deframer, Discarded, Frame, Oversized, frame
 
 MSG = b"MSH|^~\\&|DPI|CHU|ONCODCC|DSRC|20261120||ADT^A28^ADT_A05|1|P|2.5\rPID|||1^^^CHU&1.2.3&ISO^PI\r"
 

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oncodcc.interop.hl7v2.mllp import END, SB, ListenerThread, frame
+from oncodcc.interop.hl7v2.framing import END, SB, frame
+from oncodcc.interop.hl7v2.mllp import ListenerThread
 from tests import samples
 
 from . import messages as m
