@@ -126,11 +126,11 @@ def record(
 
 
 def _locked_head() -> AuditChainHead:
-    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:
+    try:
+        return AuditChainHead.objects.select_for_update().get(pk=1)
+    except AuditChainHead.DoesNotExist:
         AuditChainHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS})
-        head = AuditChainHead.objects.select_for_update().get(pk=1)
-    return head
+        return AuditChainHead.objects.select_for_update().get(pk=1)
 
 
 @dataclass

@@ -176,7 +176,10 @@ def _create(*, actor, organisation, incoming: IncomingIdentity, channel: str) ->
         deceased_date=incoming.deceased_date,
     )
     try:
-        patient.full_clean(exclude=["search_text", "gp", "created_by"])
+        # Field checks only: uniqueness (INS) was settled by find_patient and is enforced by the database anyway;
+        # validate_constraints would cost one query per constraint on every message of a busy feed.
+        patient.full_clean(exclude=["search_text", "gp", "created_by"], validate_unique=False,
+                           validate_constraints=False)
     except ValidationError as exc:
         raise IdentityError(_validation_text(exc)) from exc
     patient.save()
@@ -232,7 +235,8 @@ def _apply(patient: Patient, incoming: IncomingIdentity) -> list[str]:
         changed.append("identity_status")
     if changed:
         try:
-            patient.full_clean(exclude=["search_text", "gp", "created_by", "merged_into"])
+            patient.full_clean(exclude=["search_text", "gp", "created_by", "merged_into"], validate_unique=False,
+                               validate_constraints=False)
         except ValidationError as exc:
             raise IdentityError(_validation_text(exc)) from exc
         patient.save()

@@ -245,6 +245,9 @@ def test_record_timeline(client, patient, registration, member_doctor):
 
 
 def test_record_is_refused_to_an_outsider_with_a_break_glass_link(client, patient, outsider):
+    # A name no Faker user can carry: the leak check below must not match the signed-in user's own name.
+    patient.birth_name = "Zéphyrinovska"
+    patient.save()
     client.force_login(outsider)
     response = client.get(f"/patients/{patient.pk}/")
     assert response.status_code == 403

@@ -146,11 +146,8 @@ def _process(row: Hl7Message, payload: bytes, header: Header) -> bool | None:
                   "l'administrateur")
         return _refused(row, header, Problem("AR", ack.UNKNOWN_KEY, reason, "MSH", 1, 4), codec)
     row.sender = sender
-    if row.replay_of_id is None:
-        original = _accepted_original(row)
-        if original is not None:
-            _mark_duplicate(row, original)
-            return True
+    # A repeated control id is found by _claim (the unique constraint on accepted messages), inside the
+    # transaction: no separate lookup on every message of a busy feed.
     handlers = HANDLERS.get(header.message_code)
     if handlers is None:
         return _refused(row, header, Problem("AR", ack.UNSUPPORTED_MESSAGE_TYPE,
