@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -61,12 +62,25 @@ def test_serves_then_stops_cleanly_on_signal(tmp_path, signum):
 
 
 def test_port_in_use_is_a_clear_error():
+    # In a thread of its own: the browser tests may leave an event loop running in this worker's main thread, and
+    # the command (its own process in production) starts one with asyncio.run.
+    errors = []
+
+    def run(port):
+        try:
+            call_command("mllp", host="127.0.0.1", port=port)
+        except CommandError as exc:
+            errors.append(exc)
+
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        with pytest.raises(CommandError, match=f"Impossible d'écouter sur 127.0.0.1:{port} : le port est déjà utilisé"):
-            call_command("mllp", host="127.0.0.1", port=port)
+        thread = threading.Thread(target=run, args=(port,))
+        thread.start()
+        thread.join(timeout=30)
+    assert len(errors) == 1
+    assert f"Impossible d'écouter sur 127.0.0.1:{port} : le port est déjà utilisé" in str(errors[0])
 
 
 def test_bad_port_is_refused():
