@@ -100,6 +100,40 @@ def _current_of_set(*, sender, external_set_id: str, parent_id: str) -> Document
     return doc
 
 
+def _resolve(*, actor, organisation, incoming: IncomingIdentity, action: str, channel: str):
+    """The document's patient by the inbound matching rules: created only for a new document."""
+    try:
+        return inbound.resolve(actor=actor, organisation=organisation, incoming=incoming, create=(action == NEW),
+                               update=False, channel=channel)
+    except Patient.DoesNotExist as exc:
+        raise DocumentRefused(f"Patient inconnu : {exc}", code="not-found") from exc
+    except IdentityError as exc:
+        raise DocumentRefused(str(exc)) from exc
+
+
+def _already_received(*, sender, external_id: str, patient: Patient) -> Filed | None:
+    """The same sender's document id received again: acknowledged without a second copy."""
+    duplicate = Document.objects.filter(kind=Document.Kind.RECEIVED, sender=sender, external_id=external_id).first()
+    if duplicate is None:
+        return None
+    if duplicate.patient_id != patient.pk:
+        raise DocumentRefused("Ce document (même identifiant) a déjà été reçu pour un autre patient.", code="conflict")
+    return Filed(duplicate, "duplicate")
+
+
+def _supersede(*, sender, external_set_id: str, parent_id: str, patient: Patient) -> Document:
+    """A replacement: the current version of the set (or the parent document) becomes superseded."""
+    previous = _current_of_set(sender=sender, external_set_id=external_set_id, parent_id=parent_id)
+    if previous is None:
+        raise DocumentRefused("Document à remplacer inconnu (identifiant de lot ou document parent non reçu).",
+                              code="not-found")
+    if previous.patient_id != patient.pk:
+        raise DocumentRefused("Le document à remplacer appartient à un autre patient.", code="conflict")
+    previous.status = Document.Status.SUPERSEDED
+    previous.save(update_fields=["status"])
+    return previous
+
+
 @transaction.atomic
 def file_cda(*, actor, organisation, content: bytes, action: str, channel: str,
              identity: IncomingIdentity | None = None) -> Filed:
@@ -111,32 +145,15 @@ def file_cda(*, actor, organisation, content: bytes, action: str, channel: str,
     if cda.type_code not in valuesets.get(valuesets.DOCUMENT_TYPE).by_code:
         raise DocumentRefused(f"Type de document inconnu (code LOINC {cda.type_code} absent du JDV_J07).")
     incoming = incoming_from_cda(cda, organisation=organisation, hint=identity)
-    try:
-        resolution = inbound.resolve(actor=actor, organisation=organisation, incoming=incoming,
-                                     create=(action == NEW), update=False, channel=channel)
-    except Patient.DoesNotExist as exc:
-        raise DocumentRefused(f"Patient inconnu : {exc}", code="not-found") from exc
-    except IdentityError as exc:
-        raise DocumentRefused(str(exc)) from exc
+    resolution = _resolve(actor=actor, organisation=organisation, incoming=incoming, action=action, channel=channel)
     patient = resolution.patient
     if action == DELETE:
         return _delete(actor=actor, sender=organisation, cda=cda, patient=patient, channel=channel)
-    duplicate = Document.objects.filter(kind=Document.Kind.RECEIVED, sender=organisation, external_id=cda.id).first()
+    duplicate = _already_received(sender=organisation, external_id=cda.id, patient=patient)
     if duplicate is not None:
-        if duplicate.patient_id != patient.pk:
-            raise DocumentRefused("Ce document (même identifiant) a déjà été reçu pour un autre patient.",
-                                  code="conflict")
-        return Filed(duplicate, "duplicate")
-    previous = None
-    if action == REPLACE:
-        previous = _current_of_set(sender=organisation, external_set_id=cda.set_id, parent_id=cda.replaces)
-        if previous is None:
-            raise DocumentRefused("Document à remplacer inconnu (setId ou document parent non reçu).",
-                                  code="not-found")
-        if previous.patient_id != patient.pk:
-            raise DocumentRefused("Le document à remplacer appartient à un autre patient.", code="conflict")
-        previous.status = Document.Status.SUPERSEDED
-        previous.save(update_fields=["status"])
+        return duplicate
+    previous = _supersede(sender=organisation, external_set_id=cda.set_id, parent_id=cda.replaces,
+                          patient=patient) if action == REPLACE else None
     set_id = previous.set_id if previous is not None else set_uuid(cda.set_id)
     last = Document.objects.filter(set_id=set_id).order_by("-version_number").values_list(
         "version_number", flat=True).first()
@@ -208,30 +225,14 @@ def file_pdf(*, actor, organisation, content: bytes, type_code: str, channel: st
     if patient is None:
         if identity is None:
             raise DocumentRefused("Patient du document non précisé.")
-        try:
-            resolution = inbound.resolve(actor=actor, organisation=organisation, incoming=identity,
-                                         create=(action == NEW), update=False, channel=channel)
-        except Patient.DoesNotExist as exc:
-            raise DocumentRefused(f"Patient inconnu : {exc}", code="not-found") from exc
-        except IdentityError as exc:
-            raise DocumentRefused(str(exc)) from exc
+        resolution = _resolve(actor=actor, organisation=organisation, incoming=identity, action=action,
+                              channel=channel)
         patient, how = resolution.patient, resolution.how
-    duplicate = Document.objects.filter(kind=Document.Kind.RECEIVED, sender=organisation,
-                                        external_id=external_id).first()
+    duplicate = _already_received(sender=organisation, external_id=external_id, patient=patient)
     if duplicate is not None:
-        if duplicate.patient_id != patient.pk:
-            raise DocumentRefused("Ce document (même identifiant) a déjà été reçu pour un autre patient.",
-                                  code="conflict")
-        return Filed(duplicate, "duplicate")
-    previous = None
-    if action == REPLACE:
-        previous = _current_of_set(sender=organisation, external_set_id=external_set_id, parent_id=replaces)
-        if previous is None:
-            raise DocumentRefused("Document à remplacer inconnu (lot ou document parent non reçu).", code="not-found")
-        if previous.patient_id != patient.pk:
-            raise DocumentRefused("Le document à remplacer appartient à un autre patient.", code="conflict")
-        previous.status = Document.Status.SUPERSEDED
-        previous.save(update_fields=["status"])
+        return duplicate
+    previous = _supersede(sender=organisation, external_set_id=external_set_id, parent_id=replaces,
+                          patient=patient) if action == REPLACE else None
     set_key = previous.external_set_id if previous is not None else (external_set_id or external_id)
     set_id = previous.set_id if previous is not None else set_uuid(set_key)
     last = Document.objects.filter(set_id=set_id).order_by("-version_number").values_list(
