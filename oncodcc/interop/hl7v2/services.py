@@ -15,7 +15,7 @@ from . import processing
 from .models import Hl7Message, Hl7Sender
 
 # Audit action of this channel (not patient data: never in a patient's access history).
-SENDER_REGISTER = "hl7.sender_register"
+SENDER_REGISTER = Action.HL7_SENDER_REGISTER
 
 
 class SenderError(ValueError):

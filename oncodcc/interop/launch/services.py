@@ -24,7 +24,7 @@ from .tokens import LEEWAY_SECONDS, LaunchRequest
 logger = logging.getLogger("oncodcc.launch")
 
 # Key registrations are configuration changes, not patient events: their own action name.
-KEY_REGISTER = "launch.key_register"
+KEY_REGISTER = Action.LAUNCH_KEY_REGISTER
 
 
 @dataclass

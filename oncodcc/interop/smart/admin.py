@@ -7,6 +7,7 @@ from django.db import transaction
 
 from oncodcc.accounts.models import Role
 from oncodcc.audit import services as audit
+from oncodcc.audit.services import Action
 from oncodcc.core.admin import RoleAdmin
 
 from . import services
@@ -50,7 +51,7 @@ class ApiClientAdmin(RoleAdmin):
     def save_model(self, request, obj, form, change):
         secret = None if change else services.set_secret(obj)
         super().save_model(request, obj, form, change)
-        audit.record(actor=request.user, action=services.CLIENT_CREATE if not change else "api_client.update",
+        audit.record(actor=request.user, action=services.CLIENT_CREATE if not change else Action.API_CLIENT_UPDATE,
                      obj=obj, details={"client": obj.client_id, "scopes": obj.scopes, "active": obj.active})
         if secret:
             messages.warning(request, f"Client créé. client_id : {obj.client_id} — client_secret : {secret} — "
@@ -71,7 +72,7 @@ class ApiClientAdmin(RoleAdmin):
                 secret = services.set_secret(client)
                 client.save(update_fields=["secret_hash"])
                 client.tokens.all().delete()
-                audit.record(actor=request.user, action="api_client.secret", obj=client,
+                audit.record(actor=request.user, action=Action.API_CLIENT_SECRET, obj=client,
                              details={"client": client.client_id})
             messages.warning(request, f"{client.name} — client_id : {client.client_id} — nouveau client_secret : "
                                       f"{secret} — il ne sera plus jamais affiché.")

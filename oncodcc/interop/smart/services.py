@@ -23,8 +23,8 @@ from .models import AccessToken, ApiClient
 from .scopes import Grant, InvalidScope, parse_all
 
 # Audit actions of this channel (not patient data: they never appear in a patient's access history).
-CLIENT_CREATE = "api_client.create"
-CLIENT_REVOKE = "api_client.revoke"
+CLIENT_CREATE = Action.API_CLIENT_CREATE
+CLIENT_REVOKE = Action.API_CLIENT_REVOKE
 # Failed client authentications tolerated per address and per client id in the window, then 429.
 FAILURE_LIMIT = 10
 FAILURE_WINDOW_SECONDS = 300

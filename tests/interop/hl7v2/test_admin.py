@@ -120,7 +120,14 @@ def test_sender_organisation_must_have_an_oid(client, admin_dsrc):
     accepted = client.post("/admin/hl7v2/hl7sender/add/", {"application": "DPI", "facility": "CH",
                                                             "organisation": with_oid.pk, "active": "on"})
     assert accepted.status_code == 302
-    assert Hl7Sender.objects.get().organisation == with_oid
+    sender = Hl7Sender.objects.get()
+    assert sender.organisation == with_oid
+    # Who may send identities to the DCC is evidence: registrations and changes are in the audit chain.
+    event = AuditEvent.objects.get(action="hl7.sender_register", object_id=str(sender.pk))
+    assert event.actor_id == admin_dsrc.pk and event.details["organisation"] == with_oid.pk
+    client.post(f"/admin/hl7v2/hl7sender/{sender.pk}/change/", {"application": "DPI", "facility": "CH",
+                                                                 "organisation": with_oid.pk})
+    assert AuditEvent.objects.get(action="hl7.sender_update").details["active"] is False
 
 
 def test_sender_model_validation_names_the_oid():
