@@ -64,7 +64,7 @@ class Action:
     HL7_SENDER_UPDATE = "hl7.sender_update"
     API_CLIENT_CREATE = "api_client.create"
     API_CLIENT_UPDATE = "api_client.update"
-    API_CLIENT_SECRET = "api_client.secret"
+    API_CLIENT_REGENERATE = "api_client.secret"  # a new secret was issued
     API_CLIENT_REVOKE = "api_client.revoke"
     LAUNCH_KEY_REGISTER = "launch.key_register"
     MEETING_VIEW = "meeting.view"

@@ -72,7 +72,7 @@ class ApiClientAdmin(RoleAdmin):
                 secret = services.set_secret(client)
                 client.save(update_fields=["secret_hash"])
                 client.tokens.all().delete()
-                audit.record(actor=request.user, action=Action.API_CLIENT_SECRET, obj=client,
+                audit.record(actor=request.user, action=Action.API_CLIENT_REGENERATE, obj=client,
                              details={"client": client.client_id})
             messages.warning(request, f"{client.name} — client_id : {client.client_id} — nouveau client_secret : "
                                       f"{secret} — il ne sera plus jamais affiché.")
