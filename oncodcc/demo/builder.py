@@ -27,6 +27,7 @@ from .region import (
     build_practitioners,
     build_users,
 )
+from .reports import file_reports
 
 DEFAULT_SEED = 2026
 DEFAULT_PATIENTS = 600
@@ -80,7 +81,11 @@ def load(*, seed: int = DEFAULT_SEED, patients: int = DEFAULT_PATIENTS, months: 
         step(f"{stats.patients} patients, {stats.registrations} inscriptions, {stats.fiches} fiches RCP validées "
              f"(dont {stats.registered_only} cas enregistrés), {stats.upcoming_registrations} dossiers inscrits "
              "aux prochaines séances")
-        counts = {"seed": seed, "boards": len(region.boards), "practitioners": len(practitioners), **asdict(stats)}
+        reports = file_reports(region=region, rng=rng, today=today)
+        step(f"{reports} comptes rendus reçus (anatomopathologie, génétique moléculaire) pour les dossiers inscrits "
+             "aux prochaines séances")
+        counts = {"seed": seed, "boards": len(region.boards), "practitioners": len(practitioners),
+                  "received_reports": reports, **asdict(stats)}
         audit.record(actor=None, action=Action.DEMO_DATA, details=counts)
     counts["seconds"] = round(time.monotonic() - started, 1)
     return counts

@@ -230,3 +230,17 @@ def test_demo_hospitals_are_registered_hl7_senders(region):
     ack = handle_message(m.adt("A28", pid, app="DPI", facility=hospital.finess))
     assert m.ack_code(ack) == "AA"
     assert PatientIdentifier.objects.filter(system=hospital.oid, value="DEMO-1").exists()
+
+
+def test_todays_breast_cases_have_received_pathology_reports(region):
+    """The meeting mode of today's breast meeting shows reports beside the fiche: filed by the inbound service."""
+    from oncodcc.documents import received
+    from oncodcc.documents.models import Document
+
+    breast = Board.objects.get(name="RCP Sein")
+    today = Meeting.objects.get(board=breast, starts_at__date=timezone.localdate())
+    patients = list(today.registrations.values_list("patient_id", flat=True))
+    reports = list(received.reports_for(patients))
+    assert {r.patient_id for r in reports} == set(patients)
+    assert all(r.type_code == received.LOINC_PATHOLOGY and r.conclusion and r.sender_id for r in reports)
+    assert Document.objects.filter(kind="received").count() >= len(reports)
