@@ -2,13 +2,12 @@
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Router, Status
 
 from oncodcc.audit.services import Action
 from oncodcc.core.locking import ConcurrentEditError
-from oncodcc.patients.access import AccessDenied
 from oncodcc.rcp.models import Fiche
 from oncodcc.rcp.selectors import fiches as selectors
 from oncodcc.rcp.services import fiches as services
@@ -70,8 +69,6 @@ def get_fiche(request: HttpRequest, fiche_id: int):
         fiche = selectors.get_fiche(user=request.auth, fiche_id=fiche_id, purpose=Action.FICHE_VIEW)
     except Fiche.DoesNotExist:
         return Status(404, {"detail": NOT_FOUND})
-    except AccessDenied:
-        return Status(403, {"detail": DENIED})
     return Status(200, fiche_out(fiche))
 
 
@@ -88,13 +85,9 @@ def put_fiche(request: HttpRequest, fiche_id: int, payload: FicheIn):
         fiche = selectors.load_fiche(user=request.auth, fiche_id=fiche_id)
     except Fiche.DoesNotExist:
         return Status(404, {"detail": NOT_FOUND})
-    except AccessDenied:
-        return Status(403, {"detail": DENIED})
     try:
         services.save(actor=request.auth, fiche=fiche, expected_version=payload.lock_version,
                       data=_input(payload, fiche))
-    except PermissionDenied as exc:
-        return Status(403, {"detail": str(exc) or DENIED})
     except ConcurrentEditError as exc:
         changes = {name: {"yours": yours, "current": current} for name, (yours, current) in exc.changes.items()}
         return Status(409, {"detail": CONFLICT, "current_version": exc.current_version, "changes": changes})

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,7 +17,7 @@ from oncodcc.audit.services import Action
 from oncodcc.core.locking import ConcurrentEditError, conditional_update
 from oncodcc.core.text import has_control_chars
 from oncodcc.documents import services as documents
-from oncodcc.patients import access
+from oncodcc.patients.policy import EDIT, VIEW_RECORD, AccessDenied, has_permission, require
 from oncodcc.rcp.models import Fiche
 from oncodcc.terminology import valuesets as vs
 
@@ -45,13 +45,8 @@ class CarePlanInput:
 # --- helpers ---------------------------------------------------------------------------------------------------
 
 def _check_edit(actor, patient) -> None:
-    if not access.can_edit_patient(actor, patient):
-        raise PermissionDenied("Vous n'avez pas accès à ce dossier.")
-
-
-def _check_view(actor, patient) -> None:
-    if not access.can_view_patient(actor, patient):
-        raise PermissionDenied("Vous n'avez pas accès à ce dossier.")
+    if not has_permission(actor, EDIT, patient):
+        raise AccessDenied("Vous n'avez pas accès à ce dossier.", patient_id=patient.pk)
 
 
 def pps_treatment_code(frcp_code: str) -> str | None:
@@ -146,11 +141,13 @@ def _default_contacts(fiche: Fiche, referring_doctor) -> list[dict[str, Any]]:
 
 # --- reading ---------------------------------------------------------------------------------------------------
 
-def view(*, actor, plan: CarePlan) -> CarePlan:
-    """A plan opened for reading (audited)."""
-    _check_view(actor, plan.patient)
-    audit.record(actor=actor, action=Action.CAREPLAN_VIEW, patient=plan.patient, obj=plan,
-                 details={"version": plan.version_number})
+def view(*, actor, plan: CarePlan, purpose: str = "read") -> CarePlan:
+    """A plan opened for reading or in its form (audited; a refusal too)."""
+    require(actor, VIEW_RECORD, plan.patient, purpose=Action.CAREPLAN_VIEW, obj=plan)
+    details = {"version": plan.version_number}
+    if purpose != "read":
+        details["purpose"] = purpose
+    audit.record(actor=actor, action=Action.CAREPLAN_VIEW, patient=plan.patient, obj=plan, details=details)
     return plan
 
 

@@ -2,15 +2,15 @@
 hand over to the patient, new version with a reason. Views parse, call a service, render."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from oncodcc.audit.services import Action
 from oncodcc.core.locking import ConcurrentEditError
-from oncodcc.patients import access
-from oncodcc.patients.access import AccessDenied
+from oncodcc.patients.policy import EDIT, VIEW_RECORD, AccessDenied, has_permission, require
 from oncodcc.rcp.models import Fiche
 
 from . import services
@@ -37,10 +37,9 @@ def _plan(pk: int) -> CarePlan:
 
 
 def _check_edit(request, plan: CarePlan) -> None:
-    if not access.can_view_patient(request.user, plan.patient):
-        raise PermissionDenied(DENIED)
-    if not access.can_edit_patient(request.user, plan.patient):
-        raise PermissionDenied(READ_ONLY)
+    require(request.user, VIEW_RECORD, plan.patient, purpose=Action.CAREPLAN_UPDATE, obj=plan)
+    if not has_permission(request.user, EDIT, plan.patient):
+        raise AccessDenied(READ_ONLY)
 
 
 def _render_form(request, plan: CarePlan, editor: CarePlanEditor, *, status: int = 200,
@@ -65,8 +64,6 @@ def create_from_fiche(request, fiche_pk: int):
     referring = request.user.practitioner if request.user.practitioner_id else fiche.registration.presenting_doctor
     try:
         plan = services.create_from_fiche(actor=request.user, fiche=fiche, referring_doctor=referring)
-    except (PermissionDenied, AccessDenied) as exc:
-        raise PermissionDenied(DENIED) from exc
     except ValidationError as exc:
         _errors(request, exc)
         return redirect("rcp:fiche_detail", fiche.pk)
@@ -84,6 +81,8 @@ def edit(request, pk: int):
         messages.info(request, "Cette version est validée : elle ne se modifie plus (créez une nouvelle version).")
         return redirect("careplans:detail", plan.pk)
     if request.method == "GET":
+        # The form shows the identity and the clinical content: an access like a read.
+        services.view(actor=request.user, plan=plan, purpose="edit_form")
         return _render_form(request, plan, CarePlanEditor(plan=plan))
 
     editor = CarePlanEditor(request.POST, plan=plan)
@@ -92,8 +91,6 @@ def edit(request, pk: int):
     typed = editor.to_input()
     try:
         saved = services.update(actor=request.user, plan=plan, expected_version=editor.lock_version, data=typed)
-    except (PermissionDenied, AccessDenied) as exc:
-        raise PermissionDenied(DENIED) from exc
     except ConcurrentEditError as exc:
         return _conflict(request, exc)
     except ValidationError as exc:
@@ -136,7 +133,7 @@ def _conflict(request, exc: ConcurrentEditError) -> HttpResponse:
 def _detail_context(request, plan: CarePlan, *, hand_over_form=None, new_version_form=None) -> dict:
     versions = list(CarePlan.objects.filter(set_id=plan.set_id).select_related("validated_by")
                     .order_by("version_number"))
-    can_edit = access.can_edit_patient(request.user, plan.patient)
+    can_edit = has_permission(request.user, EDIT, plan.patient)
     has_draft = any(v.status == CarePlan.Status.DRAFT for v in versions)
     return {
         "plan": plan, "versions": versions, "can_edit": can_edit,
@@ -153,10 +150,7 @@ def _detail_context(request, plan: CarePlan, *, hand_over_form=None, new_version
 @require_GET
 def detail(request, pk: int):
     plan = _plan(pk)
-    try:
-        services.view(actor=request.user, plan=plan)
-    except (PermissionDenied, AccessDenied) as exc:
-        raise PermissionDenied(DENIED) from exc
+    services.view(actor=request.user, plan=plan)
     return render(request, "careplans/careplan_detail.html", _detail_context(request, plan))
 
 
@@ -169,8 +163,6 @@ def hand_over(request, pk: int):
         try:
             services.hand_over(actor=request.user, plan=plan, date=form.cleaned_data["handed_over_at"],
                                by=form.cleaned_data["handed_over_by"])
-        except (PermissionDenied, AccessDenied) as exc:
-            raise PermissionDenied(DENIED) from exc
         except ValidationError as exc:
             if "status" in exc.message_dict:  # the plan moved on (superseded): the form is no longer shown
                 _errors(request, exc)
@@ -194,8 +186,6 @@ def new_version(request, pk: int):
         try:
             new = services.new_version(actor=request.user, plan=plan, reason_code=form.cleaned_data["reason_code"],
                                        reason_text=form.cleaned_data["reason_text"])
-        except (PermissionDenied, AccessDenied) as exc:
-            raise PermissionDenied(DENIED) from exc
         except ValidationError as exc:
             if "status" in exc.message_dict:  # not the current validated version, or a draft already exists
                 _errors(request, exc)
@@ -218,8 +208,6 @@ def create_ppac(request, pk: int):
     _check_edit(request, plan)
     try:
         ppac = services.create_ppac(actor=request.user, plan=plan)
-    except (PermissionDenied, AccessDenied) as exc:
-        raise PermissionDenied(DENIED) from exc
     except ValidationError as exc:
         _errors(request, exc)
         return redirect("careplans:detail", plan.pk)

@@ -12,10 +12,11 @@ from django.views.decorators.http import require_GET
 from oncodcc.accounts.models import Role
 from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
+from oncodcc.core.policy import has_permission
 from oncodcc.patients import vigilance
-from oncodcc.patients.access import accessible_patients
+from oncodcc.patients.policy import accessible_patients
 from oncodcc.rcp.models import Fiche, Meeting, Registration
-from oncodcc.rcp.scope import boards_of
+from oncodcc.rcp.policy import boards_of
 
 
 def home(request):
@@ -54,7 +55,7 @@ def home(request):
     if shown:
         # The work lists show patients' names: one event for the page, as for a search result list.
         audit.record(actor=user, action=Action.PATIENT_LIST, details={"patients": shown, "page": "home"})
-    reviews_identities = vigilance.can_review(user)
+    reviews_identities = has_permission(user, "patient.review_identities")
     return render(request, "core/home.html", {
         "next_meetings": next_meetings, "my_cases": my_cases, "waiting_fiches": waiting,
         "is_dpo": user.role == Role.DPO,
@@ -82,6 +83,20 @@ def health(request):
 
 
 def forbidden(request, exception=None):
+    """Every refusal ends here (AccessDenied is a PermissionDenied). A refusal about a patient's record says
+    nothing about the patient, points to the record it was merged into when the user may open that one, and
+    offers break-the-glass to the roles that may use it."""
+    patient_id = getattr(exception, "patient_id", None)
+    if patient_id is not None:
+        from oncodcc.patients.models import Patient  # the one screen that knows patients; imported late
+
+        survivor_id = Patient.objects.filter(pk=patient_id).values_list("merged_into_id", flat=True).first()
+        survivor = Patient.objects.filter(pk=survivor_id).first() if survivor_id else None
+        return render(request, "patients/access_denied.html", {
+            "patient_pk": patient_id,
+            "can_break_glass": has_permission(request.user, "patient.break_glass"),
+            "survivor": survivor if has_permission(request.user, "patient.view_record", survivor) else None,
+        }, status=403)
     return render(request, "core/error.html", {"code": 403, "title": "Accès refusé",
                   "message": str(exception) if exception and str(exception) else
                   "Vous n'avez pas les droits nécessaires pour cette page."}, status=403)

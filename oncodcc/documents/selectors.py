@@ -4,7 +4,7 @@ from django.db.models import Prefetch, QuerySet
 
 from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
-from oncodcc.patients import access
+from oncodcc.patients.policy import VIEW_RECORD, require
 
 from .models import Document, Rendering
 
@@ -36,10 +36,7 @@ def rendering_for_download(*, user, document_id: int, fmt: str) -> Rendering:
         # A document withdrawn by its sender is kept as evidence but no longer handed out.
         raise Rendering.DoesNotExist
     patient = rendering.document.patient
-    if not access.can_view_patient(user, patient):
-        audit.record(actor=user, action=Action.ACCESS_DENIED, patient=patient,
-                     details={"purpose": Action.DOCUMENT_DOWNLOAD, "document": document_id})
-        raise access.AccessDenied
+    require(user, VIEW_RECORD, patient, purpose=Action.DOCUMENT_DOWNLOAD, obj=rendering.document)
     if rendering.state == Rendering.State.READY:
         audit.record(actor=user, action=Action.DOCUMENT_DOWNLOAD, patient=patient, obj=rendering.document,
                      details={"format": fmt, "version": rendering.document.version_number, "sha256": rendering.sha256})

@@ -1,11 +1,10 @@
 """Downloads of renderings (authorised per patient, audited) and the rendering status shown while the worker runs."""
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from oncodcc.patients.access import AccessDenied, can_view_patient
+from oncodcc.patients.policy import VIEW_RECORD, AccessDenied, has_permission
 
 from . import selectors, store
 from .models import Document, Rendering
@@ -19,8 +18,6 @@ def download(request, pk: int, fmt: str):
         rendering = selectors.rendering_for_download(user=request.user, document_id=pk, fmt=fmt)
     except Rendering.DoesNotExist as exc:
         raise Http404 from exc
-    except AccessDenied as exc:
-        raise PermissionDenied("Vous n'avez pas accès au dossier de ce patient.") from exc
     if rendering.state != Rendering.State.READY:
         return HttpResponse("Ce document est en cours de génération : réessayez dans quelques secondes.",
                             status=409, content_type="text/plain; charset=utf-8")
@@ -42,6 +39,6 @@ def status(request, pk: int):
     document = selectors.with_renderings(Document.objects.select_related("patient").filter(pk=pk)).first()
     if document is None:
         raise Http404
-    if not can_view_patient(request.user, document.patient):
-        raise PermissionDenied("Vous n'avez pas accès au dossier de ce patient.")
+    if not has_permission(request.user, VIEW_RECORD, document.patient):
+        raise AccessDenied("Vous n'avez pas accès au dossier de ce patient.")
     return render(request, "documents/_renderings.html", {"document": document})

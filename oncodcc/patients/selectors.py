@@ -11,8 +11,15 @@ from oncodcc.audit.models import AuditEvent, BreakGlassAccess
 from oncodcc.audit.services import Action
 from oncodcc.core.text import fold, strip_control_chars
 
-from . import access
 from .models import Patient, PatientIdentifier
+from .policy import (
+    REGISTER,
+    VIEW_HISTORY,
+    VIEW_RECORD,
+    AccessDenied,
+    has_permission,
+    patient_scope,
+)
 
 MAX_RESULTS = 50
 
@@ -84,12 +91,12 @@ def search_patients(*, user, query: SearchQuery) -> SearchResults:
     # A merged (absorbed) record is never offered: its survivor is (its identifiers moved there).
     base = Patient.objects.filter(criteria, merged_into__isnull=True).order_by(
         "birth_name", "first_birth_given_name", "birth_date")
-    accessible = list(base.filter(access.patient_scope(user))[: MAX_RESULTS + 1])
+    accessible = list(base.filter(patient_scope(user))[: MAX_RESULTS + 1])
     results.truncated = len(accessible) > MAX_RESULTS
     results.accessible = accessible[:MAX_RESULTS]
     # Restricted matches need strong criteria: an identifier, or a name with the birth date.
     strong = (id_filter is not None and base.filter(id_filter).exists()) or (tokens and query.birth_date)
-    if strong and access.can_register_patients(user):
+    if strong and has_permission(user, REGISTER):
         seen = {p.pk for p in results.accessible}
         results.restricted = list(base.exclude(pk__in=seen)[:10])
     shown = [p.pk for p in results.accessible] + [p.pk for p in results.restricted]
@@ -110,9 +117,9 @@ def get_patient(*, user, patient_id: int, purpose: str = Action.PATIENT_VIEW) ->
     )
     if patient is None:
         raise Patient.DoesNotExist
-    if not access.can_view_patient(user, patient):
+    if not has_permission(user, VIEW_RECORD, patient):
         audit.record(actor=user, action=Action.ACCESS_DENIED, patient=patient, details={"purpose": purpose})
-        raise access.AccessDenied
+        raise AccessDenied
     audit.record(actor=user, action=purpose, patient=patient, obj=patient)
     return patient
 
@@ -172,8 +179,8 @@ ACTION_LABELS = {
 
 def access_history(*, user, patient: Patient, limit: int = 200) -> list[AccessEntry]:
     """'Qui a consulté ce dossier': for the DPO and the care team. Reading it is itself audited."""
-    if not access.can_view_access_history(user, patient):
-        raise access.AccessDenied
+    if not has_permission(user, VIEW_HISTORY, patient):
+        raise AccessDenied
     # Search result lists are one event per list (patient ids in details): they are not repeated here.
     events = AuditEvent.objects.filter(patient_id=patient.pk).order_by("-occurred_at", "-id")[:limit]
     entries = [
@@ -190,5 +197,5 @@ def break_glass_log(*, user, limit: int = 500) -> QuerySet[BreakGlassAccess]:
     from oncodcc.accounts.models import Role
 
     if user.role != Role.DPO and not user.is_superuser:
-        raise access.AccessDenied
+        raise AccessDenied
     return BreakGlassAccess.objects.select_related("user", "patient").order_by("-granted_at")[:limit]

@@ -12,8 +12,9 @@ from oncodcc.audit.models import BreakGlassAccess
 from oncodcc.audit.services import Action
 from oncodcc.core.text import has_control_chars
 
-from . import access, identity
+from . import identity
 from .models import CareTeamMember, IdentityStatus, Patient, PatientIdentifier
+from .policy import BREAK_GLASS, EDIT, REGISTER, break_glass_duration, has_permission
 
 
 @dataclass
@@ -74,7 +75,7 @@ def create_patient(
 ) -> Patient:
     """Create a patient. When traits match existing patients, the caller must have shown them and confirmed:
     otherwise DuplicateCandidates is raised."""
-    if not access.can_register_patients(actor):
+    if not has_permission(actor, REGISTER):
         raise PermissionDenied("Création de patient réservée aux médecins et secrétaires.")
     data = _clean(data)
     if data.ins_matricule and Patient.objects.filter(ins_matricule=data.ins_matricule, ins_oid=data.ins_oid).exists():
@@ -123,7 +124,7 @@ class DuplicateCandidates(Exception):
 
 @transaction.atomic
 def update_patient(*, actor, patient: Patient, data: PatientData) -> Patient:
-    if not access.can_edit_patient(actor, patient):
+    if not has_permission(actor, EDIT, patient):
         raise PermissionDenied
     data = _clean(data)
     before = {f: getattr(patient, f) for f in PatientData.__dataclass_fields__}
@@ -166,7 +167,7 @@ def add_identifier(*, actor, patient: Patient, value: str, organisation, audit_e
 
 @transaction.atomic
 def add_to_care_team(*, actor, patient: Patient, practitioner, role: str = CareTeamMember.Role.SPECIALIST):
-    if not access.can_edit_patient(actor, patient):
+    if not has_permission(actor, EDIT, patient):
         raise PermissionDenied
     member, created = CareTeamMember.objects.get_or_create(
         patient=patient, practitioner=practitioner, defaults={"role": role}
@@ -180,13 +181,13 @@ def add_to_care_team(*, actor, patient: Patient, practitioner, role: str = CareT
 @transaction.atomic
 def break_the_glass(*, actor, patient: Patient, reason: str) -> BreakGlassAccess:
     """Open a time-limited access to a patient outside one's relations, with a typed reason (audited, DPO list)."""
-    if not access.can_break_glass(actor):
+    if not has_permission(actor, BREAK_GLASS):
         raise PermissionDenied("Votre rôle ne permet pas l'accès en bris de glace.")
     reason = " ".join((reason or "").split())
     if len(reason) < 15 or has_control_chars(reason):
         raise ValidationError({"reason": "Indiquez la raison de l'accès (au moins 15 caractères)."})
     grant = BreakGlassAccess.objects.create(
-        user=actor, patient=patient, reason=reason, expires_at=timezone.now() + access.break_glass_duration()
+        user=actor, patient=patient, reason=reason, expires_at=timezone.now() + break_glass_duration()
     )
     audit.record(actor=actor, action=Action.BREAK_GLASS, patient=patient, obj=grant, reason=reason)
     return grant

@@ -1,12 +1,12 @@
 """Patient screens: search, creation, record, identity edit, access history, break-the-glass, identity vigilance.
 
 Thin views: parse the request, call a selector or a service, render. Authorization and audit live in
-selectors.py / services.py / access.py."""
+selectors.py / services.py; the rules in policy.py."""
 
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,10 +15,23 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from oncodcc.accounts.models import Role
 
-from . import access, selectors, services, vigilance
+from . import selectors, services, vigilance
 from .forms import BreakGlassForm, CareTeamForm, PatientCreateForm, PatientForm, SearchForm
 from .merge import MergeRefused
 from .models import OID_INS_NIA, OID_INS_NIR, OID_INS_NIR_DEMO, OID_INS_NIR_TEST, CareTeamMember, Patient
+from .policy import (
+    BREAK_GLASS,
+    CREATE,
+    EDIT,
+    REGISTER,
+    REVIEW_IDENTITIES,
+    VIEW_HISTORY,
+    VIEW_RECORD,
+    AccessDenied,
+    accessible_patients,
+    break_glass_duration,
+    has_permission,
+)
 from .record_documents import record_documents
 from .timeline import patient_timeline
 
@@ -55,24 +68,6 @@ FLAG_LABELS = {
 }
 
 
-def _forbidden(request, message: str = "") -> HttpResponse:
-    return render(request, "core/error.html", {
-        "code": 403, "title": "Accès refusé",
-        "message": message or "Vous n'avez pas les droits nécessaires pour cette page.",
-    }, status=403)
-
-
-def _record_denied(request, patient_pk: int) -> HttpResponse:
-    """403 on a record: says nothing about the patient, offers break-the-glass to those who may use it. A record
-    merged into one the user may open points to it (its registrations and documents moved there)."""
-    survivor_pk = Patient.objects.filter(pk=patient_pk).values_list("merged_into_id", flat=True).first()
-    survivor = Patient.objects.filter(pk=survivor_pk).first() if survivor_pk else None
-    return render(request, "patients/access_denied.html", {
-        "patient_pk": patient_pk, "can_break_glass": access.can_break_glass(request.user),
-        "survivor": survivor if survivor and access.can_view_patient(request.user, survivor) else None,
-    }, status=403)
-
-
 # --- search -----------------------------------------------------------------------------------------------------
 
 
@@ -87,8 +82,8 @@ def search(request):
             results = selectors.search_patients(user=request.user, query=query)
     context = {
         "form": form, "query": query, "results": results,
-        "can_register": access.can_register_patients(request.user),
-        "can_break_glass": access.can_break_glass(request.user),
+        "can_register": has_permission(request.user, REGISTER),
+        "can_break_glass": has_permission(request.user, BREAK_GLASS),
     }
     htmx = getattr(request, "htmx", None)
     if htmx and not htmx.history_restore_request:
@@ -106,8 +101,8 @@ def _next_meeting(request) -> str:
 
 @require_http_methods(["GET", "POST"])
 def create(request):
-    if not access.can_register_patients(request.user):
-        return _forbidden(request, "La création d'un patient est réservée aux médecins et secrétaires de RCP.")
+    if not has_permission(request.user, CREATE):
+        raise AccessDenied("La création d'un patient est réservée aux médecins et secrétaires de RCP.")
     form = PatientCreateForm(request.POST or None)
     candidates = []
     status = 200
@@ -121,14 +116,12 @@ def create(request):
                 )
             except services.DuplicateCandidates as exc:
                 visible = set(
-                    access.accessible_patients(request.user)
+                    accessible_patients(request.user)
                     .filter(pk__in=[c.patient.pk for c in exc.candidates]).values_list("pk", flat=True)
                 )
                 candidates = [(c, c.patient.pk in visible) for c in exc.candidates]
             except ValidationError as exc:
                 form.add_service_errors(exc)
-            except PermissionDenied as exc:
-                return _forbidden(request, str(exc))
             else:
                 messages.success(request, f"Le dossier de {patient.display_name} a été créé.")
                 meeting = _next_meeting(request)
@@ -150,10 +143,8 @@ def edit(request, pk: int):
         patient = selectors.get_patient(user=request.user, patient_id=pk)
     except Patient.DoesNotExist as exc:
         raise Http404 from exc
-    except access.AccessDenied:
-        return _record_denied(request, pk)
-    if not access.can_edit_patient(request.user, patient):
-        return _forbidden(request, "Votre rôle ne permet pas de modifier l'identité de ce patient.")
+    if not has_permission(request.user, EDIT, patient):
+        raise AccessDenied("Votre rôle ne permet pas de modifier l'identité de ce patient.")
     if patient.is_merged:
         messages.error(request, "Ce dossier a été fusionné dans un autre : modifiez l'identité du dossier conservé.")
         return redirect("patients:detail", pk=patient.pk)
@@ -166,8 +157,6 @@ def edit(request, pk: int):
             except ValidationError as exc:
                 form.add_service_errors(exc)
                 patient.refresh_from_db()
-            except PermissionDenied as exc:
-                return _forbidden(request, str(exc))
             else:
                 messages.success(request, "L'identité du patient a été mise à jour.")
                 return redirect("patients:detail", pk=patient.pk)
@@ -187,15 +176,13 @@ def detail(request, pk: int):
         patient = selectors.get_patient(user=request.user, patient_id=pk)
     except Patient.DoesNotExist as exc:
         raise Http404 from exc
-    except access.AccessDenied:
-        return _record_denied(request, pk)
-    can_edit = access.can_edit_patient(request.user, patient) and not patient.is_merged
+    can_edit = has_permission(request.user, EDIT, patient) and not patient.is_merged
     documents = record_documents(patient)
     survivor = patient.merged_into if patient.is_merged else None
     return render(request, "patients/detail.html", {
         "patient": patient,
         "survivor": survivor,
-        "survivor_visible": survivor is not None and access.can_view_patient(request.user, survivor),
+        "survivor_visible": survivor is not None and has_permission(request.user, VIEW_RECORD, survivor),
         "documents": documents,
         "ins_oid_label": INS_OID_LABELS.get(patient.ins_oid, patient.ins_oid),
         "flags": [(code, FLAG_LABELS.get(code, code)) for code in patient.identity_flags or []],
@@ -203,8 +190,8 @@ def detail(request, pk: int):
         "care_team": list(patient.care_team.select_related("practitioner").order_by("since", "id")),
         "timeline": patient_timeline(patient, reports=documents.key_reports),
         "can_edit": can_edit,
-        "can_view_history": access.can_view_access_history(request.user, patient),
-        "can_register": access.can_register_patients(request.user) and not patient.is_merged,
+        "can_view_history": has_permission(request.user, VIEW_HISTORY, patient),
+        "can_register": has_permission(request.user, REGISTER) and not patient.is_merged,
         "care_team_form": CareTeamForm() if can_edit else None,
     })
 
@@ -212,8 +199,8 @@ def detail(request, pk: int):
 @require_POST
 def care_team_add(request, pk: int):
     patient = get_object_or_404(Patient, pk=pk)
-    if not access.can_edit_patient(request.user, patient):
-        return _forbidden(request, "Votre rôle ne permet pas de modifier l'équipe de soins de ce patient.")
+    if not has_permission(request.user, EDIT, patient):
+        raise AccessDenied("Votre rôle ne permet pas de modifier l'équipe de soins de ce patient.")
     form = CareTeamForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choisissez un professionnel de santé et un rôle valides.")
@@ -223,8 +210,6 @@ def care_team_add(request, pk: int):
             actor=request.user, patient=patient, practitioner=form.cleaned_data["practitioner"],
             role=form.cleaned_data["role"],
         )
-    except PermissionDenied as exc:
-        return _forbidden(request, str(exc))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("patients:detail", pk=patient.pk)
@@ -244,21 +229,18 @@ def access_history(request, pk: int):
                              "birth_date", "sex"),
         pk=pk,
     )
-    try:
-        entries = selectors.access_history(user=request.user, patient=patient)
-    except access.AccessDenied:
-        return _forbidden(request, "L'historique des accès est réservé au DPO et à l'équipe de soins du patient.")
+    entries = selectors.access_history(user=request.user, patient=patient)
     rows = [(entry, ROLE_LABELS.get(entry.actor_role, entry.actor_role)) for entry in entries]
     return render(request, "patients/access_history.html", {
-        "patient": patient, "rows": rows, "can_view_patient": access.can_view_patient(request.user, patient),
+        "patient": patient, "rows": rows, "can_view_patient": has_permission(request.user, VIEW_RECORD, patient),
     })
 
 
 @require_http_methods(["GET", "POST"])
 def break_glass(request, pk: int):
     patient = get_object_or_404(Patient.objects.only("id"), pk=pk)
-    if not access.can_break_glass(request.user):
-        return _forbidden(request, "Votre rôle ne permet pas l'accès en bris de glace.")
+    if not has_permission(request.user, BREAK_GLASS):
+        raise AccessDenied("Votre rôle ne permet pas l'accès en bris de glace.")
     form = BreakGlassForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -268,8 +250,6 @@ def break_glass(request, pk: int):
                                                  reason=form.cleaned_data["reason"])
             except ValidationError as exc:
                 form.add_service_errors(exc)
-            except PermissionDenied as exc:
-                return _forbidden(request, str(exc))
             else:
                 expires = timezone.localtime(grant.expires_at).strftime("%d/%m/%Y à %H:%M")
                 messages.warning(request, f"Accès exceptionnel ouvert jusqu'au {expires}. Il est tracé et "
@@ -278,16 +258,13 @@ def break_glass(request, pk: int):
         status = 400
     return render(request, "patients/break_glass.html", {
         "patient_pk": patient.pk, "form": form,
-        "hours": int(access.break_glass_duration().total_seconds() // 3600),
+        "hours": int(break_glass_duration().total_seconds() // 3600),
     }, status=status)
 
 
 @require_GET
 def break_glass_log(request):
-    try:
-        grants = list(selectors.break_glass_log(user=request.user))
-    except access.AccessDenied:
-        return _forbidden(request, "La liste des accès en bris de glace est réservée au DPO.")
+    grants = list(selectors.break_glass_log(user=request.user))
     return render(request, "patients/break_glass_log.html", {"grants": grants, "now": timezone.now()})
 
 
@@ -312,15 +289,15 @@ def _after_decision(request) -> HttpResponse:
 
 @require_GET
 def vigilance_list(request):
-    if not vigilance.can_review(request.user):
-        return _forbidden(request, VIGILANCE_DENIED)
+    if not has_permission(request.user, REVIEW_IDENTITIES):
+        raise AccessDenied(VIGILANCE_DENIED)
     return _vigilance_page(request)
 
 
 @require_POST
 def vigilance_dismiss(request, pk: int):
-    if not vigilance.can_review(request.user):
-        return _forbidden(request, VIGILANCE_DENIED)
+    if not has_permission(request.user, REVIEW_IDENTITIES):
+        raise AccessDenied(VIGILANCE_DENIED)
     try:
         patient = vigilance.dismiss(actor=request.user, patient_id=pk, note=request.POST.get("note", ""))
     except Patient.DoesNotExist as exc:
@@ -334,8 +311,8 @@ def vigilance_dismiss(request, pk: int):
 
 @require_POST
 def vigilance_merge(request, pk: int):
-    if not vigilance.can_review(request.user):
-        return _forbidden(request, VIGILANCE_DENIED)
+    if not has_permission(request.user, REVIEW_IDENTITIES):
+        raise AccessDenied(VIGILANCE_DENIED)
     candidate = request.POST.get("candidate", "")
     try:
         record = vigilance.merge_flagged(

@@ -5,7 +5,7 @@ merge of the flagged record with one of its candidates (patients.merge).
 Records get the DPOT flag when a hospital's identity matched an existing record on traits alone (inbound.resolve)
 or when a user created a patient despite the near matches shown to them (services.create_patient).
 Reviewers see identity data only: traits, identifiers, status, how and when the record was created; never the
-clinical data (the record itself stays governed by access.py)."""
+clinical data (the record itself stays governed by policy.py)."""
 
 from dataclasses import dataclass, field
 
@@ -14,18 +14,17 @@ from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 
-from oncodcc.accounts.models import Role
 from oncodcc.audit import services as audit
 from oncodcc.audit.models import AuditEvent
 from oncodcc.audit.services import Action
 from oncodcc.core.text import has_control_chars
 
-from . import access, identity
+from . import identity
 from .inbound import POTENTIAL_DUPLICATE
 from .merge import MergeRefused, merge
 from .models import Patient, PatientIdentifier, PatientMerge
+from .policy import REVIEW_IDENTITIES, accessible_patients, has_permission
 
-REVIEWER_ROLES = {Role.ADMIN_DSRC, Role.SYSADMIN}
 PAGE_SIZE = 20
 CANDIDATES_SHOWN = 5
 KEEP_FLAGGED, KEEP_CANDIDATE = "flagged", "candidate"
@@ -50,7 +49,7 @@ TRAITS = (
 
 
 def can_review(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.role in REVIEWER_ROLES)
+    return has_permission(user, REVIEW_IDENTITIES)
 
 
 def _require(user) -> None:
@@ -155,7 +154,7 @@ def worklist(*, user, page_number=1) -> Worklist:
     found = {pk: _candidates(p) for pk, p in zip(flagged_pks, page.object_list, strict=True)}
     candidate_pks = {c.patient.pk for candidates in found.values() for c in candidates}
     records = _with_identifiers([*flagged_pks, *candidate_pks])
-    visible = set(access.accessible_patients(user).filter(pk__in=list(records)).values_list("pk", flat=True))
+    visible = set(accessible_patients(user).filter(pk__in=list(records)).values_list("pk", flat=True))
     creations = _creations(flagged_pks)
     result = Worklist(page=page)
     for pk in flagged_pks:

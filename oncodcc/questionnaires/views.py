@@ -3,11 +3,9 @@ items, sent as an HX-Trigger event that app.js applies (show/hide, enable/disabl
 
 import json
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_POST
 
-from oncodcc.patients.access import AccessDenied
 from oncodcc.rcp.forms.fiche import organ_record
 from oncodcc.rcp.models import Fiche
 from oncodcc.rcp.selectors import fiches as fiche_selectors
@@ -21,8 +19,6 @@ def organ_part(request, pk: int):
         fiche = fiche_selectors.load_fiche(user=request.user, fiche_id=pk)
     except Fiche.DoesNotExist as exc:
         raise Http404 from exc
-    except AccessDenied as exc:
-        raise PermissionDenied("Vous n'avez pas accès au dossier de ce patient.") from exc
     record = organ_record(fiche)
     if record is None or not fiche.is_editable:
         return HttpResponse(status=204)

@@ -1,7 +1,5 @@
 from django import template
 
-from oncodcc.patients import access
-
 from ..models import CarePlan
 
 register = template.Library()
@@ -20,7 +18,3 @@ def fiche_care_plan(fiche) -> CarePlan | None:
     return (CarePlan.objects.filter(fiche=fiche).exclude(status=CarePlan.Status.SUPERSEDED)
             .order_by("-version_number").first())
 
-
-@register.simple_tag
-def can_edit_patient(user, patient) -> bool:
-    return access.can_edit_patient(user, patient)

@@ -11,7 +11,7 @@ from oncodcc.interop.smart import access as client_access
 from oncodcc.interop.smart import services as smart
 from oncodcc.interop.smart.models import ApiClient
 from oncodcc.interop.smart.scopes import Grant
-from oncodcc.patients import access as user_access
+from oncodcc.patients import policy as user_policy
 
 from .outcomes import unauthorized
 
@@ -34,7 +34,7 @@ class Caller:
         """A filter on Patient: the patients this caller may see."""
         if self.client is not None:
             return client_access.patient_scope(self.client)
-        return user_access.patient_scope(self.actor)
+        return user_policy.patient_scope(self.actor)
 
     def audit_details(self) -> dict:
         return {"client": self.client.client_id} if self.client else {}

@@ -1,5 +1,5 @@
-"""The data scope of an API client — the one place that says which patients (and so which documents) a client
-may see, as `oncodcc.patients.access` does for people.
+"""The machine-client policy: the data scope of an API client — the one place that says which patients (and so
+which documents) a client may see, as `oncodcc.patients.policy` does for people (ADR 0006).
 
 - a client bound to a hospital sees the patients that hospital knows: those holding an identifier (IPP) under the
   hospital's OID, and those it sent a document for; and every document of those patients;
@@ -9,8 +9,11 @@ Outside its scope, a record does not exist for the client (404), so that a clien
 
 from django.db.models import Q
 
+from oncodcc.core.policy import register
 from oncodcc.documents.models import Document
 from oncodcc.patients.models import Patient, PatientIdentifier
+
+READ_PATIENT = "client.read_patient"
 
 
 def is_regional(client) -> bool:
@@ -35,5 +38,7 @@ def document_scope(client) -> Q:
     return Q(patient__in=Patient.objects.filter(patient_scope(client)).values("pk"))
 
 
-def can_see_patient(client, patient_id: int) -> bool:
-    return Patient.objects.filter(pk=patient_id).filter(patient_scope(client)).exists()
+@register(READ_PATIENT, "Client d'API : lire un patient (et ses documents)")
+def can_see_patient(client, patient) -> bool:
+    patient_id = getattr(patient, "pk", patient)
+    return client is not None and Patient.objects.filter(pk=patient_id).filter(patient_scope(client)).exists()

@@ -13,11 +13,11 @@ from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
 from oncodcc.documents import received
 from oncodcc.documents.models import Document
-from oncodcc.patients import access
+from oncodcc.patients.policy import EDIT, VIEW_RECORD, AccessDenied, has_permission, require
 from oncodcc.terminology import valuesets as vs
 
-from ..models import BoardMember, Fiche, Meeting, ProposedTreatment, Registration
-from ..scope import boards_of, is_board_staff
+from ..models import Fiche, Meeting, ProposedTreatment, Registration
+from ..policy import RUN_MEETING, VIEW_CASES
 
 PREVIOUS_FICHES_SHOWN = 10
 
@@ -30,10 +30,7 @@ def _fiches() -> QuerySet[Fiche]:
 
 
 def _check(user, fiche: Fiche, purpose: str) -> None:
-    if not access.can_view_patient(user, fiche.patient):
-        audit.record(actor=user, action=Action.ACCESS_DENIED, patient=fiche.patient, obj=fiche,
-                     details={"purpose": purpose})
-        raise access.AccessDenied
+    require(user, VIEW_RECORD, fiche.patient, purpose=purpose, obj=fiche)
 
 
 def load_fiche(*, user, fiche_id: int, purpose: str = Action.FICHE_UPDATE) -> Fiche:
@@ -65,7 +62,7 @@ def fiche_versions(fiche: Fiche) -> list[Fiche]:
 
 
 def can_edit(user, fiche: Fiche) -> bool:
-    return access.can_edit_patient(user, fiche.patient)
+    return has_permission(user, EDIT, fiche.patient)
 
 
 MOTIVES = ("motive_diagnostic", "motive_treatment", "motive_recourse", "motive_paediatric")
@@ -187,17 +184,14 @@ def meeting_mode_case(*, user, meeting_id: int, position: int) -> MeetingModeCas
     Meeting.DoesNotExist / Registration.DoesNotExist for an unknown meeting or a position out of range.
     The number of queries does not grow with the number of cases."""
     meeting = Meeting.objects.select_related("board__managing_3c", "location").get(pk=meeting_id)
-    if not boards_of(user).filter(pk=meeting.board_id).exists():
+    if not has_permission(user, VIEW_CASES, meeting.board_id):
         audit.record(actor=user, action=Action.ACCESS_DENIED, obj=meeting, details={"purpose": "meeting_mode"})
-        raise access.AccessDenied
+        raise AccessDenied("Le mode séance est réservé aux membres et au secrétariat de la RCP.")
     ids = list(
         meeting.registrations.filter(status=Registration.Status.REGISTERED)
         .order_by("position", "id").values_list("pk", flat=True)
     )
-    runs = is_board_staff(user, meeting.board) or (
-        bool(user.practitioner_id)
-        and BoardMember.objects.filter(board_id=meeting.board_id, practitioner_id=user.practitioner_id).exists()
-    )
+    runs = has_permission(user, RUN_MEETING, meeting.board)
     if not ids and position == 1:
         return MeetingModeCase(meeting=meeting, registration_ids=[], position=0, registration=None, draft=None,
                                validated=None, runs_meeting=runs)
@@ -227,5 +221,5 @@ def meeting_mode_case(*, user, meeting_id: int, position: int) -> MeetingModeCas
     return MeetingModeCase(
         meeting=meeting, registration_ids=ids, position=position, registration=registration,
         draft=draft, validated=validated, previous_fiches=previous, reports=reports,
-        can_edit=access.can_edit_patient(user, registration.patient), runs_meeting=runs,
+        can_edit=has_permission(user, EDIT, registration.patient), runs_meeting=runs,
     )

@@ -14,12 +14,12 @@ from django.utils import timezone
 from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
 from oncodcc.directory.models import Practitioner
-from oncodcc.patients import access
+from oncodcc.patients.policy import REGISTER, has_permission
 from oncodcc.terminology import valuesets
 
 from .. import quorum as quorum_rules
 from ..models import PARIS, Attendance, Board, BoardMember, Fiche, Meeting, Registration
-from ..scope import boards_of, is_board_staff
+from ..policy import RUN_MEETING, WORK_IN_BOARD, boards_of, is_board_staff, works_in_board
 from ..services.meetings import _TRANSITIONS  # the one definition of the allowed status changes
 
 UPCOMING_ON_BOARD_PAGE = 8
@@ -37,19 +37,10 @@ STATUS_ACTIONS = {
 
 # --- access ---
 
-def works_in_board(user, board_id: int) -> bool:
-    return boards_of(user).filter(pk=board_id).exists()
-
-
-def is_member(user, board: Board) -> bool:
-    return bool(getattr(user, "practitioner_id", None)) and board.members.filter(
-        practitioner_id=user.practitioner_id).exists()
-
-
 def load_meeting(*, user, meeting_id: int) -> Meeting:
     """The meeting if the user works in its board; Meeting.DoesNotExist or PermissionDenied otherwise."""
     meeting = Meeting.objects.select_related("board__managing_3c", "location").get(pk=meeting_id)
-    if not works_in_board(user, meeting.board_id):
+    if not has_permission(user, WORK_IN_BOARD, meeting.board_id):
         raise PermissionDenied("Cette séance est réservée aux membres, au secrétariat et au 3C de la RCP.")
     return meeting
 
@@ -243,8 +234,8 @@ def meeting_rights(user, meeting: Meeting) -> MeetingRights:
     staff = is_board_staff(user, meeting.board)
     return MeetingRights(
         is_staff=staff,
-        runs=staff or is_member(user, meeting.board),
-        registers=access.can_register_patients(user),
+        runs=has_permission(user, RUN_MEETING, meeting.board),
+        registers=has_permission(user, REGISTER),
     )
 
 

@@ -10,11 +10,11 @@ from django.utils import timezone
 from oncodcc.audit import services as audit
 from oncodcc.audit.models import AuditEvent
 from oncodcc.audit.services import Action
-from oncodcc.patients import access
 from oncodcc.patients.models import Patient
+from oncodcc.patients.policy import EDIT, REGISTER, VIEW_RECORD, has_permission, require
 
 from ..models import Fiche, Registration
-from .meetings import works_in_board
+from ..policy import works_in_board
 
 # A patient shown to a user as an exact 'restricted' search match (no relation yet) may be registered by that
 # user for this long after the search (patients.selectors.search_patients records which ones were shown).
@@ -37,10 +37,7 @@ def load_registration(*, user, registration_id: int, purpose: str = "view", reco
     A refusal is audited. A success is audited when `record_view` (a page showing it, e.g. the move or
     withdraw form); otherwise the caller's write, or `get_registration`, records the access."""
     registration = (queryset if queryset is not None else _registrations()).get(pk=registration_id)
-    if not access.can_view_patient(user, registration.patient):
-        audit.record(actor=user, action=Action.ACCESS_DENIED, patient=registration.patient,
-                     obj=registration, details={"purpose": purpose})
-        raise PermissionDenied(DENIED)
+    require(user, VIEW_RECORD, registration.patient, purpose=purpose, obj=registration)
     if record_view:
         audit.record(actor=user, action=Action.REGISTRATION_VIEW, patient=registration.patient, obj=registration,
                      details={"purpose": purpose})
@@ -66,7 +63,7 @@ def get_registration(*, user, registration_id: int) -> RegistrationPage:
     registration = load_registration(user=user, registration_id=registration_id, queryset=queryset)
     page = RegistrationPage(
         registration=registration, fiches=registration.current_fiches, moved_from=registration.origins,
-        can_edit=registration.is_active and access.can_edit_patient(user, registration.patient),
+        can_edit=registration.is_active and has_permission(user, EDIT, registration.patient),
         works_in_board=works_in_board(user, registration.meeting.board_id),
     )
     audit.record(actor=user, action=Action.REGISTRATION_VIEW, patient=registration.patient, obj=registration)
@@ -87,9 +84,9 @@ def patient_for_registration(*, user, patient_id: int) -> Patient:
     """The patient to put on a meeting's list, with minimal identity shown. Allowed when the user may see the
     record, or when a recent search showed it to them as an exact match: never by guessing an id."""
     patient = Patient.objects.get(pk=patient_id)
-    if access.can_view_patient(user, patient):
+    if has_permission(user, VIEW_RECORD, patient):
         return patient
-    if access.can_register_patients(user) and shown_as_restricted_match(user, patient.pk):
+    if has_permission(user, REGISTER) and shown_as_restricted_match(user, patient.pk):
         return patient
     audit.record(actor=user, action=Action.ACCESS_DENIED, patient=patient, details={"purpose": "registration"})
     raise PermissionDenied("Recherchez d'abord le patient (nom complet et date de naissance, INS ou IPP) "

@@ -13,15 +13,13 @@ from oncodcc.audit.services import Action
 from oncodcc.core.locking import ConcurrentEditError, conditional_update
 from oncodcc.core.text import has_control_chars
 from oncodcc.documents import services as documents
-from oncodcc.patients import access
+from oncodcc.patients.policy import EDIT, has_permission
 from oncodcc.questionnaires import engine as organ_engine
 from oncodcc.questionnaires import services as organ_forms
 from oncodcc.terminology import valuesets as vs
 
 from .. import quorum as quorum_rules
 from ..models import (
-    Attendance,
-    BoardMember,
     Fiche,
     FurtherTest,
     Meeting,
@@ -29,6 +27,7 @@ from ..models import (
     Registration,
     Tumour,
 )
+from ..policy import SIGN_FICHE
 
 MAX_TEXT = 40_000
 TUMOUR_FIELDS = ["topography", "laterality", "morphology", "diagnosis_date", "tnm_t", "tnm_n", "tnm_m",
@@ -89,20 +88,10 @@ def _input_snapshot(data: FicheInput, base: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def can_sign(user, fiche: Fiche) -> bool:
-    """The board's coordinator, or a doctor present at the meeting, signs the fiche."""
-    if not getattr(user, "practitioner_id", None):
-        return False
-    meeting = fiche.registration.meeting
-    if BoardMember.objects.filter(board_id=meeting.board_id, practitioner_id=user.practitioner_id, is_coordinator=True).exists():
-        return True
-    return Attendance.objects.filter(meeting=meeting, practitioner_id=user.practitioner_id).exists()
-
-
 # --- writing ---
 
 def _check_edit(actor, fiche_or_registration) -> None:
-    if not access.can_edit_patient(actor, fiche_or_registration.patient):
+    if not has_permission(actor, EDIT, fiche_or_registration.patient):
         raise PermissionDenied("Vous n'avez pas accès à ce dossier.")
 
 
@@ -316,7 +305,7 @@ def validate(*, actor, fiche: Fiche, expected_version: int) -> Fiche:
         raise ValidationError({"status": "Cette fiche est déjà validée."})
     if fiche.lock_version != expected_version:
         raise ConcurrentEditError(current_version=fiche.lock_version)
-    if not can_sign(actor, fiche):
+    if not has_permission(actor, SIGN_FICHE, fiche):
         raise PermissionDenied("La fiche est signée par le coordonnateur de la RCP ou un médecin présent à la séance.")
     meeting = fiche.registration.meeting
     if meeting.status in {Meeting.Status.PLANNED, Meeting.Status.CANCELLED} and meeting.starts_at > timezone.now():

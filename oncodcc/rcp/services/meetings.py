@@ -8,12 +8,13 @@ from django.utils import timezone
 
 from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
+from oncodcc.core.policy import has_permission
 from oncodcc.core.text import has_control_chars
 from oncodcc.terminology import valuesets
 
 from .. import recurrence
 from ..models import Attendance, Board, Meeting
-from ..scope import is_board_staff
+from ..policy import ORGANISE_BOARD, RUN_MEETING
 
 
 def generate_meetings(*, board: Board, until: date, start: date | None = None) -> list[Meeting]:
@@ -40,7 +41,7 @@ def generate_meetings(*, board: Board, until: date, start: date | None = None) -
 def create_meeting(*, actor, board: Board, starts_at: datetime, place: str = "", video_url: str = "",
                    duration_minutes: int | None = None) -> Meeting:
     """An ad hoc meeting (e.g. an extra session before the holidays)."""
-    if not is_board_staff(actor, board):
+    if not has_permission(actor, ORGANISE_BOARD, board):
         raise PermissionDenied("Seuls le coordonnateur, le secrétariat et le 3C organisent les séances.")
     if timezone.is_naive(starts_at):
         raise ValidationError({"starts_at": "Date et heure sans fuseau horaire."})
@@ -69,7 +70,7 @@ _TRANSITIONS = {
 @transaction.atomic
 def set_status(*, actor, meeting: Meeting, status: str) -> Meeting:
     meeting = Meeting.objects.select_for_update().select_related("board").get(pk=meeting.pk)
-    if not (is_board_staff(actor, meeting.board) or _is_member(actor, meeting.board)):
+    if not has_permission(actor, RUN_MEETING, meeting.board):
         raise PermissionDenied
     if status not in _TRANSITIONS.get(meeting.status, set()):
         raise ValidationError(
@@ -88,12 +89,8 @@ def set_status(*, actor, meeting: Meeting, status: str) -> Meeting:
     return meeting
 
 
-def _is_member(user, board: Board) -> bool:
-    return bool(user.practitioner_id) and board.members.filter(practitioner_id=user.practitioner_id).exists()
-
-
 def _check_attendance_rights(actor, meeting: Meeting) -> None:
-    if not (is_board_staff(actor, meeting.board) or _is_member(actor, meeting.board)):
+    if not has_permission(actor, RUN_MEETING, meeting.board):
         raise PermissionDenied("Seuls les membres et le secrétariat de la RCP tiennent la feuille de présence.")
     if meeting.status == Meeting.Status.CANCELLED:
         raise ValidationError({"attendance": "Séance annulée."})

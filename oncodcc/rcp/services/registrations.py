@@ -8,12 +8,12 @@ from django.utils import timezone
 from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
 from oncodcc.core.text import has_control_chars
-from oncodcc.patients import access
 from oncodcc.patients.models import CareTeamMember
+from oncodcc.patients.policy import EDIT, REGISTER, has_permission
 from oncodcc.questionnaires import services as organ_forms
 
 from ..models import Meeting, Registration
-from ..scope import is_board_staff
+from ..policy import ORGANISE_BOARD
 
 MAX_TEXT = 20_000
 
@@ -27,12 +27,12 @@ def next_meeting(meeting: Meeting) -> Meeting | None:
 
 
 def _check_can_register(actor, meeting: Meeting) -> None:
-    if not access.can_register_patients(actor):
+    if not has_permission(actor, REGISTER):
         raise PermissionDenied("Inscription réservée aux médecins et secrétaires.")
     if meeting.status in {Meeting.Status.CLOSED, Meeting.Status.CANCELLED}:
         raise ValidationError({"meeting": "Cette séance est clôturée ou annulée : choisissez une autre séance."})
     # After the deadline, only the board's secretariat (and coordinator) may still add a case.
-    if not meeting.registrations_open() and not is_board_staff(actor, meeting.board):
+    if not meeting.registrations_open() and not has_permission(actor, ORGANISE_BOARD, meeting.board):
         deadline = timezone.localtime(meeting.registration_deadline, meeting.local_start.tzinfo)
         raise ValidationError(
             {"meeting": f"Les inscriptions à cette séance sont closes depuis le {deadline:%d/%m/%Y à %H:%M} : "
@@ -112,7 +112,7 @@ def _check_form(form_url: str) -> None:
 
 
 def _check_can_edit(actor, registration: Registration) -> None:
-    if not access.can_edit_patient(actor, registration.patient):
+    if not has_permission(actor, EDIT, registration.patient):
         raise PermissionDenied
     if not registration.is_active:
         raise ValidationError({"status": "Cette inscription n'est plus active (retirée ou reportée)."})
@@ -173,7 +173,7 @@ def withdraw(*, actor, registration: Registration, reason: str = "") -> Registra
 @transaction.atomic
 def reorder(*, actor, meeting: Meeting, ordered_ids: list[int]) -> None:
     """Set the order of the cases (the secretary's list)."""
-    if not is_board_staff(actor, meeting.board):
+    if not has_permission(actor, ORGANISE_BOARD, meeting.board):
         raise PermissionDenied
     current = list(meeting.registrations.filter(status=Registration.Status.REGISTERED).values_list("id", flat=True))
     if sorted(current) != sorted(ordered_ids):

@@ -11,10 +11,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from oncodcc.audit.services import Action
 from oncodcc.core.locking import ConcurrentEditError
 from oncodcc.core.navigation import safe_next
-from oncodcc.patients.access import AccessDenied
+from oncodcc.core.policy import has_permission
 
 from ..forms.fiche import FicheEditor, code_datalists, conflict_rows
 from ..models import Fiche, Registration
+from ..policy import SIGN_FICHE
 from ..selectors import fiches as selectors
 from ..services import fiches as services
 from ..services.fiches import FicheInput, FicheValidationError
@@ -30,8 +31,6 @@ def _load(request, pk: int) -> Fiche:
         return selectors.load_fiche(user=request.user, fiche_id=pk)
     except Fiche.DoesNotExist as exc:
         raise Http404 from exc
-    except AccessDenied as exc:
-        raise PermissionDenied(DENIED) from exc
 
 
 def _page(request, pk: int, purpose: str) -> selectors.FichePage:
@@ -39,8 +38,6 @@ def _page(request, pk: int, purpose: str) -> selectors.FichePage:
         return selectors.fiche_page(user=request.user, fiche_id=pk, purpose=purpose)
     except Fiche.DoesNotExist as exc:
         raise Http404 from exc
-    except AccessDenied as exc:
-        raise PermissionDenied(DENIED) from exc
 
 
 def editor_context(editor: FicheEditor, *, user, fiche: Fiche, next_url: str = "", conflict=None,
@@ -49,7 +46,7 @@ def editor_context(editor: FicheEditor, *, user, fiche: Fiche, next_url: str = "
     return {
         "editor": editor.prepare_for_render(), "form": editor.form, "fiche": fiche, "next": next_url,
         "conflict": conflict, "can_reregister": can_reregister, "code_datalists": code_datalists(),
-        "can_sign": services.can_sign(user, fiche),
+        "can_sign": has_permission(user, SIGN_FICHE, fiche),
     }
 
 
@@ -92,8 +89,6 @@ def fiche_edit(request, pk: int):
             fiche = selectors.get_fiche(user=request.user, fiche_id=pk, purpose=Action.FICHE_VIEW)
         except Fiche.DoesNotExist as exc:
             raise Http404 from exc
-        except AccessDenied as exc:
-            raise PermissionDenied(DENIED) from exc
         if not fiche.is_editable:
             messages.info(request, "Cette version est validée : elle ne se modifie plus (utilisez « Corriger »).")
             return redirect("rcp:fiche_detail", fiche.pk)

@@ -1,12 +1,9 @@
 """Meeting mode ("mode séance"): one case at a time during the RCP, the fiche in the centre, the attendance and
 the live quorum on the side. Saving from here comes back here (`next`)."""
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
-
-from oncodcc.patients.access import AccessDenied
 
 from ..forms.fiche import FicheEditor
 from ..models import Meeting, Registration
@@ -28,8 +25,6 @@ def case(request, pk: int, position: int):
         page = selectors.meeting_mode_case(user=request.user, meeting_id=pk, position=position)
     except (Meeting.DoesNotExist, Registration.DoesNotExist) as exc:
         raise Http404 from exc
-    except AccessDenied as exc:
-        raise PermissionDenied(DENIED) from exc
     here = request.get_full_path()
     context = {"page": page, "meeting": page.meeting, "registration": page.registration, "here": here,
                "can_open": page.runs_meeting and page.meeting.status == Meeting.Status.PLANNED}

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from oncodcc.core.navigation import safe_next
+from oncodcc.core.policy import has_permission
 from oncodcc.directory.models import Practitioner
 
 from ..forms.organisation import (
@@ -20,7 +21,7 @@ from ..forms.organisation import (
     meeting_when,
 )
 from ..models import Attendance, Board, Meeting, Registration
-from ..scope import is_board_staff
+from ..policy import ORGANISE_BOARD
 from ..selectors import meetings as selectors
 from ..services import meetings as meeting_services
 from ..services import registrations as registration_services
@@ -69,7 +70,7 @@ def calendar(request):
 @require_http_methods(["GET", "POST"])
 def meeting_create(request, board_pk: int):
     board = get_object_or_404(Board.objects.select_related("managing_3c"), pk=board_pk)
-    if not is_board_staff(request.user, board):
+    if not has_permission(request.user, ORGANISE_BOARD, board):
         raise PermissionDenied("Seuls le coordonnateur, le secrétariat et le 3C organisent les séances.")
     form = MeetingCreateForm(request.POST if request.method == "POST" else None, initial={"time": board.start_time})
     if request.method == "POST" and form.is_valid():
@@ -193,7 +194,7 @@ def _meeting_url(meeting: Meeting) -> str:
 def reorder(request, pk: int):
     """Move one case up or down; htmx swaps the case list partial."""
     meeting = _meeting_for(request, pk)
-    if not is_board_staff(request.user, meeting.board):
+    if not has_permission(request.user, ORGANISE_BOARD, meeting.board):
         raise PermissionDenied("L'ordre de passage est tenu par le secrétariat et le coordonnateur de la RCP.")
     registration = get_object_or_404(
         Registration.objects.select_related("meeting__board"),

@@ -8,8 +8,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from oncodcc.core.locking import ConcurrentEditError
 from oncodcc.core.navigation import safe_next
-from oncodcc.patients import access
 from oncodcc.patients.models import Patient
+from oncodcc.patients.policy import EDIT, REGISTER, has_permission
 
 from ..forms.organisation import (
     REGISTRATION_HORIZON_DAYS,
@@ -21,8 +21,8 @@ from ..forms.organisation import (
     meeting_when,
 )
 from ..models import Meeting, Registration
+from ..policy import works_in_board
 from ..selectors import registrations as selectors
-from ..selectors.meetings import works_in_board
 from ..services import registrations as services
 from .meetings import _int
 
@@ -54,7 +54,7 @@ def _placed(registration: Registration) -> str:
 @require_http_methods(["GET", "POST"])
 def registration_create(request):
     user = request.user
-    if not access.can_register_patients(user):
+    if not has_permission(user, REGISTER):
         raise PermissionDenied("L'inscription en RCP est réservée aux médecins et aux secrétaires.")
     patient = meeting = None
     if request.GET.get("meeting"):
@@ -133,7 +133,7 @@ def registration_detail(request, pk: int):
 def _editable(request, pk: int, purpose: str) -> Registration | None:
     """The active registration the user may change; None (with a message) when it is no longer active."""
     registration = _load(request, pk, record_view=request.method == "GET", purpose=purpose)
-    if not access.can_edit_patient(request.user, registration.patient):
+    if not has_permission(request.user, EDIT, registration.patient):
         raise PermissionDenied("Vous ne pouvez pas modifier les inscriptions de ce patient.")
     if not registration.is_active:
         messages.info(request, "Cette inscription n'est plus active (retirée ou déjà reportée).")
