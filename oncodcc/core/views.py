@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from oncodcc.accounts.models import Role
-from oncodcc.audit import services as audit
+from oncodcc.audit.listing import record_shown
 from oncodcc.audit.services import Action
 from oncodcc.core.policy import has_permission
 from oncodcc.patients import vigilance
@@ -54,7 +54,7 @@ def home(request):
     shown = sorted({r.patient_id for r in my_cases} | {fiche.patient_id for fiche in waiting})
     if shown:
         # The work lists show patients' names: one event for the page, as for a search result list.
-        audit.record(actor=user, action=Action.PATIENT_LIST, details={"patients": shown, "page": "home"})
+        record_shown(actor=user, action=Action.PATIENT_LIST, patient_ids=shown, details={"page": "home"})
     reviews_identities = has_permission(user, "patient.review_identities")
     return render(request, "core/home.html", {
         "next_meetings": next_meetings, "my_cases": my_cases, "waiting_fiches": waiting,

@@ -7,18 +7,23 @@ from datetime import date, datetime
 from django.db.models import Prefetch, Q, QuerySet
 
 from oncodcc.audit import services as audit
+from oncodcc.audit.listing import record_shown
 from oncodcc.audit.models import AuditEvent, BreakGlassAccess
 from oncodcc.audit.services import Action
 from oncodcc.core.text import fold, strip_control_chars
 
 from .models import Patient, PatientIdentifier
 from .policy import (
+    AUDIT_BREAK_GLASS,
+    BREAK_GLASS,
     REGISTER,
+    SEARCH_IDENTITIES,
     VIEW_HISTORY,
     VIEW_RECORD,
     AccessDenied,
     has_permission,
     patient_scope,
+    require,
 )
 
 MAX_RESULTS = 50
@@ -41,6 +46,8 @@ class SearchResults:
     # Exact matches (identifier, or full name + birth date) the user has no relation to: shown with minimal
     # identity so that a case can be registered or the glass broken, never listed by partial name.
     restricted: list[Patient] = field(default_factory=list)
+    # The DPO's search: identities of any patient, to open their access history (no clinical content).
+    identities: list[Patient] = field(default_factory=list)
     truncated: bool = False
 
 
@@ -73,8 +80,46 @@ def _identifier_filter(text: str) -> Q | None:
     return q
 
 
+def own_organisations(user) -> list[int]:
+    """The hospitals whose IPPs the user may search by: their practitioner's organisations, their own
+    organisation and, for a 3C, the hospitals attached to it."""
+    from oncodcc.directory.models import Organisation
+
+    ids = set()
+    if user.practitioner_id:
+        ids |= set(user.practitioner.organisations.values_list("pk", flat=True))
+    if user.organisation_id:
+        ids.add(user.organisation_id)
+    if ids:
+        ids |= set(Organisation.objects.filter(parent_id__in=ids).values_list("pk", flat=True))
+    return sorted(ids)
+
+
+def _exact_outside_relations(query: SearchQuery, user, base: QuerySet[Patient]) -> list[Patient]:
+    """Patients outside the user's relations are shown only on an exact criterion: the full INS (15 characters),
+    an IPP of one of the user's own hospitals, or the exact birth name + first birth given name + birth date.
+    Never a partial name, never another hospital's IPP (break-the-glass is the only door)."""
+    compact = query.text.replace(" ", "")
+    q = Q(pk__in=[])
+    if compact.isalnum() and len(compact) == 15:
+        q |= Q(ins_matricule=compact.upper())
+    if compact and len(compact) <= 64:
+        q |= Q(pk__in=PatientIdentifier.objects.filter(
+            value=compact, organisation_id__in=own_organisations(user)).values("patient_id"))
+    found = list(base.filter(q)[:10])
+    tokens = sorted(fold(query.text).split())
+    if query.birth_date and tokens:
+        for patient in base.filter(birth_date=query.birth_date)[:200]:
+            names = sorted(fold(f"{patient.birth_name} {patient.first_birth_given_name}").split())
+            if names == tokens and patient not in found:
+                found.append(patient)
+    return found[:10]
+
+
 def search_patients(*, user, query: SearchQuery) -> SearchResults:
-    """Search by name (birth or used, accent- and case-insensitive, partial), birth date, INS or IPP."""
+    """Search by name (birth or used, accent- and case-insensitive, partial), birth date, INS or IPP, among the
+    patients the user holds a relation with; exact matches outside them (see above) for the roles that register
+    cases or break the glass; every patient by identity for the DPO (to reach an access history)."""
     results = SearchResults()
     if query.is_empty:
         return results
@@ -89,21 +134,24 @@ def search_patients(*, user, query: SearchQuery) -> SearchResults:
     if query.birth_date:
         criteria &= Q(birth_date=query.birth_date)
     # A merged (absorbed) record is never offered: its survivor is (its identifiers moved there).
-    base = Patient.objects.filter(criteria, merged_into__isnull=True).order_by(
+    base = Patient.objects.filter(merged_into__isnull=True).order_by(
         "birth_name", "first_birth_given_name", "birth_date")
-    accessible = list(base.filter(patient_scope(user))[: MAX_RESULTS + 1])
-    results.truncated = len(accessible) > MAX_RESULTS
-    results.accessible = accessible[:MAX_RESULTS]
-    # Restricted matches need strong criteria: an identifier, or a name with the birth date.
-    strong = (id_filter is not None and base.filter(id_filter).exists()) or (tokens and query.birth_date)
-    if strong and has_permission(user, REGISTER):
-        seen = {p.pk for p in results.accessible}
-        results.restricted = list(base.exclude(pk__in=seen)[:10])
-    shown = [p.pk for p in results.accessible] + [p.pk for p in results.restricted]
-    if shown:
-        # One event for the result list: which patients were shown to whom (not the query text: it may hold names).
-        audit.record(actor=user, action=Action.PATIENT_SEARCH,
-                     details={"patients": shown, "restricted": [p.pk for p in results.restricted]})
+    if has_permission(user, SEARCH_IDENTITIES):
+        # The DPO: identities only, each row leading to the access history.
+        found = list(base.filter(criteria)[: MAX_RESULTS + 1])
+        results.truncated = len(found) > MAX_RESULTS
+        results.identities = found[:MAX_RESULTS]
+    else:
+        accessible = list(base.filter(criteria).filter(patient_scope(user))[: MAX_RESULTS + 1])
+        results.truncated = len(accessible) > MAX_RESULTS
+        results.accessible = accessible[:MAX_RESULTS]
+        if has_permission(user, REGISTER) or has_permission(user, BREAK_GLASS):
+            seen = {p.pk for p in results.accessible}
+            results.restricted = [p for p in _exact_outside_relations(query, user, base) if p.pk not in seen]
+    restricted = {p.pk: {"restricted": True} for p in results.restricted}
+    shown = [p.pk for p in (*results.accessible, *results.restricted, *results.identities)]
+    # One event per patient shown (never the query text: it may hold names).
+    record_shown(actor=user, action=Action.PATIENT_SEARCH, patient_ids=shown, per_patient=restricted)
     return results
 
 
@@ -117,9 +165,7 @@ def get_patient(*, user, patient_id: int, purpose: str = Action.PATIENT_VIEW) ->
     )
     if patient is None:
         raise Patient.DoesNotExist
-    if not has_permission(user, VIEW_RECORD, patient):
-        audit.record(actor=user, action=Action.ACCESS_DENIED, patient=patient, details={"purpose": purpose})
-        raise AccessDenied
+    require(user, VIEW_RECORD, patient, purpose=purpose)
     audit.record(actor=user, action=purpose, patient=patient, obj=patient)
     return patient
 
@@ -180,8 +226,7 @@ ACTION_LABELS = {
 def access_history(*, user, patient: Patient, limit: int = 200) -> list[AccessEntry]:
     """'Qui a consulté ce dossier': for the DPO and the care team. Reading it is itself audited."""
     if not has_permission(user, VIEW_HISTORY, patient):
-        raise AccessDenied
-    # Search result lists are one event per list (patient ids in details): they are not repeated here.
+        raise AccessDenied("L'historique des accès est réservé au DPO et à l'équipe de soins du patient.")
     events = AuditEvent.objects.filter(patient_id=patient.pk).order_by("-occurred_at", "-id")[:limit]
     entries = [
         AccessEntry(e.occurred_at, e.actor_label, e.actor_role, e.action, ACTION_LABELS.get(e.action, e.action),
@@ -192,10 +237,36 @@ def access_history(*, user, patient: Patient, limit: int = 200) -> list[AccessEn
     return entries
 
 
-def break_glass_log(*, user, limit: int = 500) -> QuerySet[BreakGlassAccess]:
-    """Every break-the-glass access, for the DPO."""
-    from oncodcc.accounts.models import Role
+@dataclass(frozen=True)
+class BreakGlassRow:
+    occurred_at: datetime
+    user_label: str
+    role: str
+    patient: Patient | None
+    reason: str
+    via: str  # "bris de glace" or "inscription en RCP"
+    expires_at: datetime | None  # a registration's access ends with the registration, not at a time
 
-    if user.role != Role.DPO and not user.is_superuser:
-        raise AccessDenied
-    return BreakGlassAccess.objects.select_related("user", "patient").order_by("-granted_at")[:limit]
+    @property
+    def role_label(self) -> str:
+        from oncodcc.accounts.models import Role
+
+        return str(Role(self.role).label) if self.role in Role.values else self.role
+
+
+def break_glass_log(*, user, limit: int = 500) -> list[BreakGlassRow]:
+    """Every access outside one's relations, for the DPO: the break-the-glass accesses and the registrations of
+    a patient the registering user had no relation with (both carry a typed reason)."""
+    if not has_permission(user, AUDIT_BREAK_GLASS):
+        raise AccessDenied("La liste des accès en bris de glace est réservée au DPO.")
+    rows = [
+        BreakGlassRow(g.granted_at, str(g.user), g.user.role, g.patient, g.reason, "bris de glace", g.expires_at)
+        for g in BreakGlassAccess.objects.select_related("user", "patient").order_by("-granted_at")[:limit]
+    ]
+    registrations = list(AuditEvent.objects.filter(action=Action.BREAK_GLASS, details__via="registration")
+                         .order_by("-occurred_at")[:limit])
+    patients = Patient.objects.in_bulk([e.patient_id for e in registrations])
+    rows += [BreakGlassRow(e.occurred_at, e.actor_label, e.actor_role, patients.get(e.patient_id), e.reason,
+                           "inscription en RCP", None) for e in registrations]
+    rows.sort(key=lambda row: row.occurred_at, reverse=True)
+    return rows[:limit]

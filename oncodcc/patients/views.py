@@ -25,6 +25,7 @@ from .policy import (
     EDIT,
     REGISTER,
     REVIEW_IDENTITIES,
+    SEARCH_IDENTITIES,
     VIEW_HISTORY,
     VIEW_RECORD,
     AccessDenied,
@@ -84,6 +85,7 @@ def search(request):
         "form": form, "query": query, "results": results,
         "can_register": has_permission(request.user, REGISTER),
         "can_break_glass": has_permission(request.user, BREAK_GLASS),
+        "is_dpo": has_permission(request.user, SEARCH_IDENTITIES),
     }
     htmx = getattr(request, "htmx", None)
     if htmx and not htmx.history_restore_request:

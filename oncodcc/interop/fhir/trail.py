@@ -1,7 +1,8 @@
 """Who may see which patient through the API, and the audit events of the API: one event per business access,
-like the site — a read names its patient; a search result page is one event listing the patients shown."""
+like the site — a read names its patient; a search result page writes one event per patient shown."""
 
 from oncodcc.audit import services as audit
+from oncodcc.audit.listing import record_shown
 from oncodcc.audit.services import Action
 from oncodcc.patients.models import Patient
 
@@ -31,15 +32,13 @@ def check_patient(caller: Caller, patient: Patient, *, resource: str, logical: s
 
 def record_read(caller: Caller, *, resource: str, patient_ids, count: int, obj=None, action: str = Action.FHIR_READ,
                 details: dict | None = None) -> None:
-    """One event for what was shown; none when no patient data was."""
+    """What was shown, patient by patient; nothing when no patient data was."""
     ids = list(dict.fromkeys(pk for pk in patient_ids if pk))
     if not ids:
         return
     data = {"resource": resource, "count": count, **caller.audit_details(), **(details or {})}
-    if len(ids) == 1:
-        audit.record(actor=caller.actor, action=action, patient_id=ids[0], obj=obj, details=data)
-    else:
-        audit.record(actor=caller.actor, action=action, details={**data, "patients": ids})
+    # One event per patient shown: each patient's access history names the search page that showed them.
+    record_shown(actor=caller.actor, action=action, patient_ids=ids, obj=obj, details=data)
 
 
 def record_write(caller: Caller, *, resource: str, interaction: str, patient_id: int, obj=None,

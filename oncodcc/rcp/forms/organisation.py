@@ -197,9 +197,19 @@ class RegistrationForm(StyledForm, RegistrationFieldsMixin):
     field_order = ["meeting", "requesting_doctor", "presenting_doctor", "question", "case_summary", "complete_file",
                    "form_url"]
 
-    def __init__(self, *args, preselected_meeting: Meeting | None = None, user=None, **kwargs):
+    def __init__(self, *args, preselected_meeting: Meeting | None = None, user=None, outside_relations=False,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self._set_forms()
+        if outside_relations:
+            # Registering opens the record to the board: break-the-glass, with a reason the DPO reads.
+            self.fields["outside_relations_reason"] = forms.CharField(
+                label="Motif de l'inscription (bris de glace)", max_length=1000, min_length=15,
+                validators=[no_control_characters],
+                help_text="Ce patient ne fait pas partie de vos dossiers. Au moins 15 caractères : cette "
+                          "justification est conservée et lue par le DPO.",
+                widget=forms.Textarea(attrs={"class": "form-control", "rows": 3}),
+            )
         now = timezone.now()
         listed = Q(status=Meeting.Status.PLANNED, board__active=True, starts_at__gte=now,
                    starts_at__lte=now + timedelta(days=REGISTRATION_HORIZON_DAYS))

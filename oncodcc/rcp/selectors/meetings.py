@@ -12,14 +12,16 @@ from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from oncodcc.audit import services as audit
+from oncodcc.audit.listing import record_shown
 from oncodcc.audit.services import Action
+from oncodcc.core.policy import has_permission
 from oncodcc.directory.models import Practitioner
-from oncodcc.patients.policy import REGISTER, has_permission
+from oncodcc.patients.policy import REGISTER
 from oncodcc.terminology import valuesets
 
 from .. import quorum as quorum_rules
 from ..models import PARIS, Attendance, Board, BoardMember, Fiche, Meeting, Registration
-from ..policy import RUN_MEETING, WORK_IN_BOARD, boards_of, is_board_staff, works_in_board
+from ..policy import RUN_MEETING, VIEW_CASES, WORK_IN_BOARD, boards_of, is_board_staff, works_in_board
 from ..services.meetings import _TRANSITIONS  # the one definition of the allowed status changes
 
 UPCOMING_ON_BOARD_PAGE = 8
@@ -264,6 +266,8 @@ class MeetingPage:
     panel: AttendancePanel
     rights: MeetingRights
     status_actions: list[tuple[str, str, str, str]]  # (status, label, button class, confirmation)
+    sees_cases: bool = True
+    hidden_case_count: int = 0
 
     @property
     def registrations_open(self) -> bool:
@@ -288,12 +292,21 @@ def get_meeting_page(*, user, meeting_id: int) -> MeetingPage:
     records one MEETING_VIEW audit event with the patients listed."""
     meeting = load_meeting(user=user, meeting_id=meeting_id)
     rights = meeting_rights(user, meeting)
-    cases, inactive = case_list(meeting)
+    sees_cases = has_permission(user, VIEW_CASES, meeting.board_id)
+    if sees_cases:
+        cases, inactive = case_list(meeting)
+        hidden = 0
+    else:  # an administrator organising the meeting: how many cases, never who
+        cases, inactive = [], []
+        hidden = meeting.registrations.filter(status=Registration.Status.REGISTERED).count()
     page = MeetingPage(
         meeting=meeting, cases=cases, inactive_cases=inactive,
         panel=attendance_panel(meeting=meeting, can_edit=rights.runs), rights=rights,
         status_actions=status_actions(meeting) if rights.runs else [],
+        sees_cases=sees_cases, hidden_case_count=hidden,
     )
-    audit.record(actor=user, action=Action.MEETING_VIEW, obj=meeting,
-                 details={"patients": [r.patient_id for r in [*cases, *inactive]]})
+    audit.record(actor=user, action=Action.MEETING_VIEW, obj=meeting)
+    # Each patient listed finds this page in their access history.
+    record_shown(actor=user, action=Action.PATIENT_LIST, obj=meeting, details={"page": "meeting"},
+                 patient_ids=[r.patient_id for r in [*cases, *inactive]])
     return page

@@ -19,7 +19,6 @@ from ..policy import works_in_board
 # A patient shown to a user as an exact 'restricted' search match (no relation yet) may be registered by that
 # user for this long after the search (patients.selectors.search_patients records which ones were shown).
 RESTRICTED_MATCH_VALIDITY = timedelta(hours=12)
-RECENT_SEARCHES_CHECKED = 50
 
 DENIED = "Vous n'avez pas accès au dossier de ce patient."
 
@@ -73,20 +72,19 @@ def get_registration(*, user, registration_id: int) -> RegistrationPage:
 def shown_as_restricted_match(user, patient_id: int) -> bool:
     """Whether a recent search of this user showed the patient as an exact match without relation."""
     since = timezone.now() - RESTRICTED_MATCH_VALIDITY
-    events = (
-        AuditEvent.objects.filter(actor_id=user.pk, action=Action.PATIENT_SEARCH, occurred_at__gte=since)
-        .order_by("-id").values_list("details", flat=True)[:RECENT_SEARCHES_CHECKED]
-    )
-    return any(patient_id in (details or {}).get("restricted", []) for details in events)
+    return AuditEvent.objects.filter(actor_id=user.pk, action=Action.PATIENT_SEARCH, patient_id=patient_id,
+                                     occurred_at__gte=since, details__restricted=True).exists()
 
 
 def patient_for_registration(*, user, patient_id: int) -> Patient:
     """The patient to put on a meeting's list, with minimal identity shown. Allowed when the user may see the
     record, or when a recent search showed it to them as an exact match: never by guessing an id."""
     patient = Patient.objects.get(pk=patient_id)
-    if has_permission(user, VIEW_RECORD, patient):
-        return patient
-    if has_permission(user, REGISTER) and shown_as_restricted_match(user, patient.pk):
+    if has_permission(user, VIEW_RECORD, patient) or (
+        has_permission(user, REGISTER) and shown_as_restricted_match(user, patient.pk)
+    ):
+        # The form shows the patient's identity: an access in the patient's history.
+        audit.record(actor=user, action=Action.PATIENT_VIEW, patient=patient, details={"purpose": "registration_form"})
         return patient
     audit.record(actor=user, action=Action.ACCESS_DENIED, patient=patient, details={"purpose": "registration"})
     raise PermissionDenied("Recherchez d'abord le patient (nom complet et date de naissance, INS ou IPP) "

@@ -8,8 +8,7 @@ from django.utils import timezone
 from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
 from oncodcc.core.text import has_control_chars
-from oncodcc.patients.models import CareTeamMember
-from oncodcc.patients.policy import EDIT, REGISTER, has_permission
+from oncodcc.patients.policy import BREAK_GLASS, EDIT, REGISTER, VIEW_RECORD, AccessDenied, has_permission
 from oncodcc.questionnaires import services as organ_forms
 
 from ..models import Meeting, Registration
@@ -56,11 +55,27 @@ def _clean_texts(question: str, case_summary: str) -> tuple[str, str]:
     return question, case_summary
 
 
+def _outside_relations_reason(actor, patient, reason: str) -> str | None:
+    """Registering a patient one holds no relation with opens their record to the board: it is a
+    break-the-glass, with a typed reason, listed for the DPO. None when the actor already has a relation."""
+    if has_permission(actor, VIEW_RECORD, patient):
+        return None
+    if not has_permission(actor, BREAK_GLASS, patient):
+        raise AccessDenied("Ce patient n'est pas dans vos dossiers : votre rôle ne permet pas de l'inscrire.")
+    reason = " ".join((reason or "").split())
+    if len(reason) < 15 or has_control_chars(reason):
+        raise ValidationError({"outside_relations_reason": "Ce patient ne fait pas partie de vos dossiers : indiquez "
+                               "la raison de cette inscription (au moins 15 caractères), elle est lue par le DPO."})
+    return reason
+
+
 @transaction.atomic
 def register(*, actor, meeting: Meeting, patient, requesting_doctor, presenting_doctor, question: str,
-             case_summary: str = "", complete_file: bool = False, form_url: str = "") -> Registration:
+             case_summary: str = "", complete_file: bool = False, form_url: str = "",
+             outside_relations_reason: str = "") -> Registration:
     meeting = Meeting.objects.select_for_update().select_related("board").get(pk=meeting.pk)
     _check_can_register(actor, meeting)
+    break_glass_reason = _outside_relations_reason(actor, patient, outside_relations_reason)
     if patient.merged_into_id:
         raise ValidationError({"patient": "Ce dossier a été fusionné dans un autre : inscrivez le dossier conservé."})
     question, case_summary = _clean_texts(question, case_summary)
@@ -73,10 +88,11 @@ def register(*, actor, meeting: Meeting, patient, requesting_doctor, presenting_
         presenting_doctor=presenting_doctor, question=question, case_summary=case_summary,
         complete_file=complete_file, form_url=form_url, created_by=actor,
     )
-    # The requesting and presenting doctors take part in the patient's care (and so keep access to the record).
-    for doctor in {requesting_doctor, presenting_doctor}:
-        CareTeamMember.objects.get_or_create(patient=patient, practitioner=doctor,
-                                             defaults={"role": CareTeamMember.Role.SPECIALIST})
+    # The requesting and presenting doctors and the board see the record while the registration is active
+    # (rcp.policy relations): nothing is added to the care team, so a withdrawal ends that access.
+    if break_glass_reason is not None:
+        audit.record(actor=actor, action=Action.BREAK_GLASS, patient=patient, obj=registration,
+                     reason=break_glass_reason, details={"via": "registration", "meeting": meeting.pk})
     audit.record(actor=actor, action=Action.REGISTRATION_CREATE, patient=patient, obj=registration,
                  details={"meeting": meeting.pk, "board": meeting.board_id})
     return registration

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from oncodcc.core.locking import ConcurrentEditError
 from oncodcc.core.navigation import safe_next
 from oncodcc.patients.models import Patient
-from oncodcc.patients.policy import EDIT, REGISTER, has_permission
+from oncodcc.patients.policy import EDIT, REGISTER, VIEW_RECORD, has_permission
 
 from ..forms.organisation import (
     REGISTRATION_HORIZON_DAYS,
@@ -66,8 +66,9 @@ def registration_create(request):
             raise Http404 from exc
     form = None
     if patient is not None:
+        outside = not has_permission(user, VIEW_RECORD, patient)
         form = RegistrationForm(request.POST if request.method == "POST" else None,
-                                preselected_meeting=meeting, user=user)
+                                preselected_meeting=meeting, user=user, outside_relations=outside)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
@@ -76,6 +77,7 @@ def registration_create(request):
                     requesting_doctor=data["requesting_doctor"], presenting_doctor=data["presenting_doctor"],
                     question=data["question"], case_summary=data["case_summary"],
                     complete_file=data["complete_file"], form_url=data["form_url"],
+                    outside_relations_reason=data.get("outside_relations_reason", ""),
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
