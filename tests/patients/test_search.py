@@ -99,8 +99,12 @@ def test_restricted_matches_need_name_and_birth_date(client, eloise):
 
 def test_restricted_matches_by_identifier(client, eloise):
     outsider = f.DoctorFactory()
-    assert search(client, outsider, q="IPP778899").context["results"].restricted == [eloise]
+    # Another hospital's IPP is no door; the full INS is.
+    assert search(client, outsider, q="IPP778899").context["results"].restricted == []
     assert search(client, outsider, q=ANS_TEST_INS).context["results"].restricted == [eloise]
+    colleague = f.DoctorFactory()
+    colleague.practitioner.organisations.add(eloise.identifiers.get().organisation)
+    assert search(client, colleague, q="IPP778899").context["results"].restricted == [eloise]
 
 
 @pytest.mark.parametrize("params", [{"q": "lefev"}, {"q": "eloise"}, {"q": "martin"}, {"birth_date": "1979-03-12"}])

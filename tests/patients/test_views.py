@@ -404,9 +404,10 @@ def test_strict_traits_of_a_qualified_identity_are_refused_on_the_field(client, 
 def test_edit_is_refused_without_access_or_without_a_writer_role(client, patient, outsider, board):
     client.force_login(outsider)
     assert client.get(f"/patients/{patient.pk}/modifier/").status_code == 403
+    # A 3C administrator organises the board, never reads its patients' records (issue 9).
     admin = f.UserFactory(role="admin_3c", organisation=board.managing_3c)
     client.force_login(admin)
-    assert client.get(f"/patients/{patient.pk}/").status_code == 200
+    assert client.get(f"/patients/{patient.pk}/").status_code == 403
     assert client.get(f"/patients/{patient.pk}/modifier/").status_code == 403
     assert client.post(f"/patients/{patient.pk}/modifier/", form_data()).status_code == 403
 

@@ -190,7 +190,8 @@ def tomorrow_meeting(board):
 
 
 def _register(actor, meeting, doctor):
-    return registrations.register(actor=actor, meeting=meeting, patient=f.PatientFactory(),
+    # The record the secretary (or doctor) has just created: a relation, so no break-the-glass reason is asked.
+    return registrations.register(actor=actor, meeting=meeting, patient=f.PatientFactory(created_by=actor),
                                   requesting_doctor=doctor, presenting_doctor=doctor, question="Conduite à tenir ?")
 
 
@@ -277,7 +278,8 @@ def test_withdraw(registration, member_doctor):
     assert not registration.fiches.exists()
     event = AuditEvent.objects.get(action="registration.withdraw")
     assert event.patient_id == registration.patient_id and event.reason == "Patient décédé"
-    with pytest.raises(ValidationError):
+    # The registration was the doctor's only relation with the patient: withdrawn, it opens nothing more.
+    with pytest.raises(PermissionDenied):
         registrations.withdraw(actor=member_doctor, registration=registration)
 
 

@@ -132,8 +132,7 @@ def test_registering_an_unrelated_patient_needs_a_search_first(client, outsider,
     assert response.status_code == 403 and stranger.display_name not in text(response)
     assert AuditEvent.objects.filter(action=Action.ACCESS_DENIED, patient_id=stranger.pk).exists()
     # Shown as an exact match by a search (patients.selectors.search_patients records it): allowed.
-    audit.record(actor=outsider, action=Action.PATIENT_SEARCH,
-                 details={"patients": [stranger.pk], "restricted": [stranger.pk]})
+    audit.record(actor=outsider, action=Action.PATIENT_SEARCH, patient=stranger, details={"restricted": True})
     response = client.get(create_url(patient=stranger.pk))
     assert response.status_code == 200 and stranger.display_name in text(response)
 

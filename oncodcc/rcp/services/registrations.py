@@ -75,9 +75,9 @@ def register(*, actor, meeting: Meeting, patient, requesting_doctor, presenting_
              outside_relations_reason: str = "") -> Registration:
     meeting = Meeting.objects.select_for_update().select_related("board").get(pk=meeting.pk)
     _check_can_register(actor, meeting)
-    break_glass_reason = _outside_relations_reason(actor, patient, outside_relations_reason)
     if patient.merged_into_id:
         raise ValidationError({"patient": "Ce dossier a été fusionné dans un autre : inscrivez le dossier conservé."})
+    break_glass_reason = _outside_relations_reason(actor, patient, outside_relations_reason)
     question, case_summary = _clean_texts(question, case_summary)
     _check_form(form_url)
     if Registration.objects.filter(meeting=meeting, patient=patient, status=Registration.Status.REGISTERED).exists():
