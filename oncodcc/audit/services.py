@@ -64,6 +64,10 @@ class Action:
     API_CLIENT_REGENERATE = "api_client.secret"  # a new secret was issued
     API_CLIENT_REVOKE = "api_client.revoke"
     LAUNCH_KEY_REGISTER = "launch.key_register"
+    # Any other change made in the Django admin (accounts, rights, directory, boards and their members…).
+    ADMIN_ADD = "admin.add"
+    ADMIN_CHANGE = "admin.change"
+    ADMIN_DELETE = "admin.delete"
     MEETING_VIEW = "meeting.view"
     MEETING_UPDATE = "meeting.update"
     ATTENDANCE_UPDATE = "meeting.attendance"
