@@ -2,8 +2,9 @@
 the 3C administrator manages the boards of their 3C, the DSRC administrator those of the region's 3Cs,
 the system administrator everything. The DPO and clinicians have no admin access.
 
-Every admin inherits `RoleAdmin`, which also writes each add, change and delete into the audit chain (not only
-Django's editable `django_admin_log`): once, here, with the inline rows and many-to-many links."""
+Every admin of ours inherits `RoleAdmin`, whose base `AuditedAdmin` writes each add, change and delete into the
+audit chain (not only Django's editable `django_admin_log`): once, here, with the inline rows and many-to-many
+links. Other packages' admins are wrapped with it at start-up (`audit_every_admin`)."""
 
 from django.contrib import admin
 from django.db import transaction
@@ -17,36 +18,9 @@ from . import admin_audit
 MANAGERS = {Role.ADMIN_3C, Role.ADMIN_DSRC, Role.SYSADMIN}
 
 
-def is_manager(user) -> bool:
-    return user.is_active and user.is_staff and (user.is_superuser or user.role in MANAGERS)
+class AuditedAdmin(admin.ModelAdmin):
+    """Writes each add, change and delete made through this admin into the audit chain."""
 
-
-class RoleAdmin(admin.ModelAdmin):
-    """Admin rights from the role. `manager_roles` narrows who may manage a model."""
-
-    manager_roles = MANAGERS
-
-    def _allowed(self, request) -> bool:
-        user = request.user
-        return is_manager(user) and (user.is_superuser or user.role in self.manager_roles)
-
-    def has_module_permission(self, request):
-        return self._allowed(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._allowed(request)
-
-    def has_add_permission(self, request):
-        return self._allowed(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self._allowed(request)
-
-    def has_delete_permission(self, request, obj=None):
-        # Records are deactivated, not deleted (history, audit, fiches refer to them).
-        return request.user.is_superuser
-
-    # --- the audit chain -------------------------------------------------------------------------------------
     # Actions of the events (an app may name its own, e.g. "hl7.sender_register"), and extra details per object.
     audit_actions = {"add": Action.ADMIN_ADD, "change": Action.ADMIN_CHANGE, "delete": Action.ADMIN_DELETE}
     audit_value_fields = admin_audit.RIGHTS_FIELDS
@@ -93,6 +67,47 @@ class RoleAdmin(admin.ModelAdmin):
             for obj in queryset:
                 self.record_admin_event(request, obj, "delete", {"values": admin_audit.snapshot(obj)})
             super().delete_queryset(request, queryset)
+
+
+def is_manager(user) -> bool:
+    return user.is_active and user.is_staff and (user.is_superuser or user.role in MANAGERS)
+
+
+class RoleAdmin(AuditedAdmin):
+    """Admin rights from the role. `manager_roles` narrows who may manage a model."""
+
+    manager_roles = MANAGERS
+
+    def _allowed(self, request) -> bool:
+        user = request.user
+        return is_manager(user) and (user.is_superuser or user.role in self.manager_roles)
+
+    def has_module_permission(self, request):
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_add_permission(self, request):
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_delete_permission(self, request, obj=None):
+        # Records are deactivated, not deleted (history, audit, fiches refer to them).
+        return request.user.is_superuser
+
+
+def audit_every_admin(site) -> None:
+    """Admins of other packages (django-axes' lockouts, django-tasks' results) keep their own rights and are
+    audited too: each is re-registered as a subclass with the audited base. Called once all admins are loaded."""
+    for model, model_admin in list(site._registry.items()):
+        if isinstance(model_admin, AuditedAdmin):
+            continue
+        audited = type(f"Audited{type(model_admin).__name__}", (AuditedAdmin, type(model_admin)), {})
+        site.unregister(model)
+        site.register(model, audited)
 
 
 def organisation_scope(user) -> dict | None:
