@@ -230,6 +230,20 @@ LOGGING = {
     },
 }
 
+# --- Audit trail: keyed hash chain and checkpoints outside the database (docs/adr/0006) ---
+# The HMAC key of the chain. Required in production (`dcc check --deploy`: oncodcc.E003); in debug or demo mode
+# without it, a random key is generated once into var/audit-key (mode 0600).
+DCC_AUDIT_KEY = os.environ.get("DCC_AUDIT_KEY", "")
+DCC_AUDIT_KEY_FROM_ENV = bool(DCC_AUDIT_KEY)
+if not DCC_AUDIT_KEY and (DEBUG or DEMO_MODE):
+    from oncodcc.audit.keys import read_or_create as _read_or_create_audit_key
+
+    DCC_AUDIT_KEY = _read_or_create_audit_key(VAR_DIR / "audit-key")
+# Keys replaced by a rotation, still needed to verify the events they signed.
+DCC_AUDIT_PREVIOUS_KEYS = env_list("DCC_AUDIT_PREVIOUS_KEYS", "")
+# Signed chain heads written by `dcc audit checkpoint`: keep (or copy) this file away from the database.
+DCC_AUDIT_CHECKPOINT_FILE = Path(os.environ.get("DCC_AUDIT_CHECKPOINT_FILE", VAR_DIR / "audit-checkpoints.jsonl"))
+
 # --- Domain settings ---
 DCC_REGION_NAME = os.environ.get("DCC_REGION_NAME", "Région de démonstration")
 # How long a break-the-glass access stays open once justified.

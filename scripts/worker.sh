@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The task worker (document renderings, meeting generation), recycled after WORKER_MAX_TASKS tasks so that memory
-# held by WeasyPrint is given back to the system with the process. TERM/INT stop it cleanly.
+# held by WeasyPrint is given back to the system with the process; each start writes an audit checkpoint.
+# TERM/INT stop it cleanly.
 set -u
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
@@ -8,6 +9,8 @@ child=0
 stop() { [ "$child" != 0 ] && kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; exit 0; }
 trap stop INT TERM
 while :; do
+  # A signed checkpoint of the audit chain at each (re)start (docs/adr/0006; a cron does it hourly in production).
+  dcc audit checkpoint -v 0 >/dev/null || echo "!! dcc audit checkpoint failed: run dcc audit verify" >&2
   dcc db_worker --queue-name '*' --interval 1 --no-reload --max-tasks "${WORKER_MAX_TASKS:-200}" &
   child=$!
   wait "$child"

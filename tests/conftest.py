@@ -20,6 +20,12 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _audit_checkpoints_in_tmp(settings, tmp_path):
+    # `dcc audit verify` reads the checkpoints of DCC_AUDIT_CHECKPOINT_FILE: never those of a local var/.
+    settings.DCC_AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoints.jsonl"
+
+
+@pytest.fixture(autouse=True)
 def _plain_static(settings):
     # The manifest storage needs collectstatic; tests use plain static files.
     settings.STORAGES = {**settings.STORAGES,

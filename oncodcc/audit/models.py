@@ -1,4 +1,4 @@
-"""Audit events: append-only, each hashed with its predecessor. No foreign keys: the trail must outlive
+"""Audit events: append-only, each hashed with its predecessor (HMAC with the audit key, ADR 0006). No foreign keys: the trail must outlive
 whatever it talks about (a deleted user or a merged patient keeps its history)."""
 
 from django.db import models
@@ -20,6 +20,9 @@ class AuditEvent(models.Model):
     details = models.JSONField(_("détails"), default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # How `hash` was computed: "sha256" for the events written before the audit key (plain hash),
+    # "hmac-sha256:<key id>" since (keyed with DCC_AUDIT_KEY, named by its fingerprint).
+    hash_alg = models.CharField(max_length=40, default="sha256")
 
     class Meta:
         verbose_name = _("événement d'audit")
@@ -65,6 +68,10 @@ class AuditChainHead(models.Model):
     last_event_id = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64)
     count = models.BigIntegerField(default=0)
+    # HMAC of (last_event_id, count, last_hash) with the audit key: a history rewritten with plain hashes
+    # (events marked as written before the key) cannot sign its head.
+    key_id = models.CharField(max_length=12, blank=True)
+    mac = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("tête de chaîne d'audit")

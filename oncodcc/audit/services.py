@@ -1,21 +1,18 @@
 """Writing audit events and verifying the chain.
 
-Each event's hash covers its content and the previous event's hash. Writers serialise on the chain head
+Each event's hash is an HMAC (audit key, ADR 0006) of its content and the previous event's hash. Writers serialise on the chain head
 (a row lock on the chain head; SQLite transactions are already serial), inside the caller's transaction,
 so an event exists exactly when the business write it records does.
 """
 
-import hashlib
 import json
-from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
-from . import context
+from . import chain, context
+from .chain import GENESIS, VerifyResult, verify_chain  # noqa: F401 (the audit API)
 from .models import AuditChainHead, AuditEvent
-
-GENESIS = "0" * 64
 
 
 class Action:
@@ -67,6 +64,10 @@ class Action:
     API_CLIENT_REGENERATE = "api_client.secret"  # a new secret was issued
     API_CLIENT_REVOKE = "api_client.revoke"
     LAUNCH_KEY_REGISTER = "launch.key_register"
+    # Any other change made in the Django admin (accounts, rights, directory, boards and their members…).
+    ADMIN_ADD = "admin.add"
+    ADMIN_CHANGE = "admin.change"
+    ADMIN_DELETE = "admin.delete"
     MEETING_VIEW = "meeting.view"
     MEETING_UPDATE = "meeting.update"
     ATTENDANCE_UPDATE = "meeting.attendance"
@@ -74,26 +75,6 @@ class Action:
     LOGOUT = "auth.logout"
     LOGIN_FAILED = "auth.login_failed"
     DEMO_DATA = "system.demo_data"
-
-
-def _digest(event: AuditEvent) -> str:
-    payload = {
-        "occurred_at": event.occurred_at.isoformat(),
-        "actor_id": event.actor_id,
-        "actor_label": event.actor_label,
-        "actor_role": event.actor_role,
-        "action": event.action,
-        "patient_id": event.patient_id,
-        "object_type": event.object_type,
-        "object_id": event.object_id,
-        "ip_address": event.ip_address,
-        "user_agent": event.user_agent,
-        "reason": event.reason,
-        "details": event.details,
-        "prev_hash": event.prev_hash,
-    }
-    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def record(
@@ -125,10 +106,12 @@ def record(
             details=json.loads(json.dumps(details or {}, default=str)),
             prev_hash=head.last_hash,
         )
-        event.hash = _digest(event)
+        chain.seal(event)
         event.save()
+        count = head.count + 1
         AuditChainHead.objects.filter(pk=head.pk).update(
-            last_event_id=event.id, last_hash=event.hash, count=head.count + 1
+            last_event_id=event.id, last_hash=event.hash, count=count,
+            **chain.sign_head(event.id, count, event.hash),
         )
     return event
 
@@ -139,37 +122,3 @@ def _locked_head() -> AuditChainHead:
     except AuditChainHead.DoesNotExist:
         AuditChainHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS})
         return AuditChainHead.objects.select_for_update().get(pk=1)
-
-
-@dataclass
-class VerifyResult:
-    ok: bool
-    checked: int
-    first_bad_id: int | None = None
-    problem: str = ""
-
-
-def verify_chain(batch_size: int = 5000) -> VerifyResult:
-    """Walk the chain in order; report the first event whose content or link does not match."""
-    expected_prev = GENESIS
-    checked = 0
-    last_id = 0
-    while True:
-        batch = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id")[:batch_size])
-        if not batch:
-            head = AuditChainHead.objects.filter(pk=1).first()
-            head_hash = head.last_hash if head else GENESIS
-            if head_hash != expected_prev or (head and head.count != checked):
-                return VerifyResult(
-                    False, checked, head.last_event_id if head else None,
-                    "fin de chaîne manquante (des événements récents ont été supprimés)",
-                )
-            return VerifyResult(ok=True, checked=checked)
-        for event in batch:
-            if event.prev_hash != expected_prev:
-                return VerifyResult(False, checked, event.id, "lien rompu (un événement précédent a été supprimé ou modifié)")
-            if _digest(event) != event.hash:
-                return VerifyResult(False, checked, event.id, "contenu modifié (empreinte différente)")
-            expected_prev = event.hash
-            checked += 1
-            last_id = event.id

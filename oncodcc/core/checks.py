@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.core import checks
 
+from oncodcc.audit.keys import MIN_KEY_LENGTH
+
 
 @checks.register(checks.Tags.security, deploy=True)
 def development_defaults_in_production(app_configs, **kwargs):
@@ -12,6 +14,14 @@ def development_defaults_in_production(app_configs, **kwargs):
             checks.Error(
                 "DCC_SECRET_KEY n'est pas défini : la clé de développement ne doit jamais servir en production.",
                 id="oncodcc.E001",
+            )
+        )
+    if not settings.DCC_AUDIT_KEY_FROM_ENV or len(settings.DCC_AUDIT_KEY) < MIN_KEY_LENGTH:
+        errors.append(
+            checks.Error(
+                f"DCC_AUDIT_KEY n'est pas défini (ou fait moins de {MIN_KEY_LENGTH} caractères) : la piste d'audit "
+                "doit être signée avec une clé gardée hors de la base, jamais avec une clé de développement.",
+                id="oncodcc.E003",
             )
         )
     if settings.DEMO_MODE and not settings.DEBUG:

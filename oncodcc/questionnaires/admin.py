@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import path
 
@@ -52,7 +53,12 @@ class QuestionnaireAdmin(RoleAdmin):
         form = ImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
-                result = import_json(form.cleaned_data["file"], source=request.FILES["file"].name)
+                with transaction.atomic():
+                    result = import_json(form.cleaned_data["file"], source=request.FILES["file"].name)
+                    if result.outcome == "published":  # a new form version: an admin change, in the audit chain
+                        url, version = result.canonical.rsplit("|", 1)
+                        self.record_admin_event(request, Questionnaire.objects.get(url=url, version=version), "add",
+                                                {"fields": ["definition"], "canonical": result.canonical})
             except DefinitionError as exc:
                 form.add_error("file", str(exc))
             else:

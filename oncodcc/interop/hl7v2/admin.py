@@ -4,7 +4,6 @@ the "Rejouer" action."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
@@ -57,13 +56,11 @@ class Hl7SenderAdmin(RoleAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # deactivate instead: the message log refers to senders
 
-    def save_model(self, request, obj, form, change):
-        # A sender decides whose identities the DCC accepts: every change is evidence, in the audit chain.
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-            audit.record(actor=request.user, action=Action.HL7_SENDER_UPDATE if change else Action.HL7_SENDER_REGISTER,
-                         obj=obj, details={"sender": str(obj), "organisation": obj.organisation_id,
-                                           "active": obj.active, "fields": sorted(form.changed_data)})
+    # A sender decides whose identities the DCC accepts: every change is evidence, in the audit chain (RoleAdmin).
+    audit_actions = {**RoleAdmin.audit_actions, "add": Action.HL7_SENDER_REGISTER, "change": Action.HL7_SENDER_UPDATE}
+
+    def audit_details(self, obj) -> dict:
+        return {"sender": str(obj), "organisation": obj.organisation_id, "active": obj.active}
 
 
 @admin.register(Hl7Message)

@@ -5,7 +5,6 @@ from django import forms
 from django.contrib import admin, messages
 
 from oncodcc.accounts.models import Role
-from oncodcc.audit import services as audit
 from oncodcc.core.actors import SystemActor
 from oncodcc.core.admin import RoleAdmin
 
@@ -71,14 +70,12 @@ class LaunchKeyAdmin(RoleAdmin):
             return ("organisation", "issuer", "algorithm", "kid", "public_key", "fingerprint", "created_at")
         return super().get_readonly_fields(request, obj)
 
-    def save_model(self, request, obj, form, change):
-        # The admin's change view runs in one transaction: the audit event goes with the write.
-        super().save_model(request, obj, form, change)
-        details = {"organisation": obj.organisation_id, "issuer": obj.issuer, "kid": obj.kid,
-                   "algorithm": obj.algorithm, "active": obj.active, "sha256": obj.fingerprint, "via": "admin"}
-        if change:
-            details["changed"] = list(form.changed_data)
-        audit.record(actor=_actor(request), action=services.KEY_REGISTER, obj=obj, details=details)
+    # Registrations and changes go into the audit chain through RoleAdmin, with the key's fingerprint.
+    audit_actions = {**RoleAdmin.audit_actions, "add": services.KEY_REGISTER, "change": services.KEY_REGISTER}
+
+    def audit_details(self, obj) -> dict:
+        return {"organisation": obj.organisation_id, "issuer": obj.issuer, "kid": obj.kid,
+                "algorithm": obj.algorithm, "active": obj.active, "sha256": obj.fingerprint, "via": "admin"}
 
     @admin.display(description="empreinte SHA-256 de la clé")
     def fingerprint(self, obj):

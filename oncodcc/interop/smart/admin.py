@@ -46,13 +46,15 @@ class ApiClientAdmin(RoleAdmin):
     search_fields = ["name", "client_id"]
     readonly_fields = ["client_id", "created_at", "last_used_at"]
     actions = ["revoke", "regenerate_secret"]
+    audit_actions = {**RoleAdmin.audit_actions, "add": services.CLIENT_CREATE, "change": Action.API_CLIENT_UPDATE}
+
+    def audit_details(self, obj) -> dict:
+        return {"client": obj.client_id, "scopes": obj.scopes, "active": obj.active}
 
     @transaction.atomic
     def save_model(self, request, obj, form, change):
         secret = None if change else services.set_secret(obj)
-        super().save_model(request, obj, form, change)
-        audit.record(actor=request.user, action=services.CLIENT_CREATE if not change else Action.API_CLIENT_UPDATE,
-                     obj=obj, details={"client": obj.client_id, "scopes": obj.scopes, "active": obj.active})
+        super().save_model(request, obj, form, change)  # audited by RoleAdmin, with the changed fields
         if secret:
             messages.warning(request, f"Client créé. client_id : {obj.client_id} — client_secret : {secret} — "
                                       f"notez ce secret maintenant : il ne sera plus jamais affiché.")
