@@ -190,10 +190,15 @@ def _discordant(patient: Patient, incoming: IncomingIdentity) -> list[str]:
         value, known = getattr(incoming, name), getattr(patient, name)
         if not value:
             continue
-        same = identity.proof_text(value) == identity.proof_text(known) if isinstance(value, str) else value == known
-        if not same:
+        if _differs(value, known):
             fields.append(name)
     return fields
+
+
+def _differs(value, known) -> bool:
+    if isinstance(value, str):
+        return identity.proof_text(value) != identity.proof_text(known or "")
+    return value != known
 
 
 def _known_to(patient: Patient, organisation) -> bool:
@@ -226,8 +231,9 @@ def _protect(patient: Patient, incoming: IncomingIdentity, *, actor, organisatio
     """Strict traits of a RECUP/QUAL identity change only from a source at least as trusted."""
     if patient.identity_status not in VERIFIED or _trust(incoming.identity_status) >= _trust(patient.identity_status):
         return
-    refused = [name for name in STRICT_TRAITS if getattr(incoming, name) and getattr(incoming, name) != getattr(
-        patient, name)]
+    # The same trait written differently (case, accents, hyphens) is no change: the record's form is kept.
+    refused = [name for name in STRICT_TRAITS if getattr(incoming, name) and _differs(getattr(incoming, name),
+                                                                                     getattr(patient, name))]
     if refused:
         label = "qualifiée" if patient.identity_status == IdentityStatus.QUALIFIED else "récupérée (INSi)"
         source = "qualifiée (QUAL)" if patient.identity_status == IdentityStatus.QUALIFIED else \
@@ -283,14 +289,16 @@ def _validation_text(exc: ValidationError) -> str:
 
 
 def _apply(patient: Patient, incoming: IncomingIdentity) -> list[str]:
-    """Apply the sender's traits (`_protect` has refused any change of a verified identity's strict traits by a
-    less trusted source); used names and the death date always follow the hospital."""
+    """Apply the sender's traits. A verified identity's strict traits follow only a source at least as trusted
+    (`_protect` has refused a real change from a less trusted one; what is left are the same traits written
+    differently, and the record keeps its form); used names and the death date always follow the hospital."""
     current_trust = _trust(patient.identity_status)
     incoming_trust = _trust(incoming.identity_status)
+    may_replace_strict = patient.identity_status not in VERIFIED or incoming_trust >= current_trust
     changed = []
     for name in STRICT_TRAITS:
         value = getattr(incoming, name)
-        if value and value != getattr(patient, name):
+        if value and may_replace_strict and value != getattr(patient, name):
             setattr(patient, name, value)
             changed.append(name)
     for name in ("used_name", "used_given_name", "deceased_date"):

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from oncodcc.audit import services as audit
+from oncodcc.audit.models import AuditEvent
 from oncodcc.audit.services import Action
 
 from .models import IdentityStatus, Patient
@@ -94,12 +95,28 @@ def incidents_recorded() -> Iterator[None]:
         raise
 
 
+def _already_set_aside(incident: IdentityIncident) -> Patient | None:
+    """The same identity set aside earlier against the same record and not reviewed yet (a sender resending its
+    refused message): reused, so that the worklist does not fill up with copies."""
+    incoming = incident.incoming
+    earlier = Patient.objects.filter(
+        birth_name=incoming.birth_name, first_birth_given_name=incoming.first_birth_given_name,
+        birth_date=incoming.birth_date, sex=incoming.sex, ins_matricule="", merged_into__isnull=True,
+        identity_flags__icontains=f'"{DOUBTFUL}"').filter(identity_flags__icontains=f'"{POTENTIAL_DUPLICATE}"')
+    created = AuditEvent.objects.filter(action=Action.PATIENT_CREATE, patient_id__in=earlier.values("pk"),
+                                        details__ins_holder=incident.patient_pk).order_by("-id").first()
+    return Patient.objects.get(pk=created.patient_id) if created is not None else None
+
+
 def _set_aside(incident: IdentityIncident) -> Patient | None:
     """The incoming identity as a new record for the worklist: DPOT + DOUT, provisional, no INS (it belongs to the
     other record) and no IPP (nothing opens it to the sender). None when the identity is too incomplete."""
     incoming = incident.incoming
     if incoming.creatable_problems():
         return None
+    already = _already_set_aside(incident)
+    if already is not None:
+        return already
     aside = Patient(
         birth_name=incoming.birth_name, birth_given_names=incoming.birth_given_names,
         first_birth_given_name=incoming.first_birth_given_name, birth_date=incoming.birth_date, sex=incoming.sex,
