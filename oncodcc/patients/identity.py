@@ -45,6 +45,32 @@ def ins_matches_traits(matricule: str, *, sex: str, birth_date: date) -> bool:
     return not (mm.isdigit() and 1 <= int(mm) <= 12 and int(mm) != birth_date.month)
 
 
+def proof_text(value: str) -> str:
+    """A name as compared for an identity proof: accents, case, hyphens, apostrophes and spaces ignored
+    ("D'Aubigné-Lefèvre" = "DAUBIGNE LEFEVRE")."""
+    return fold(value).replace(" ", "")
+
+
+def resemblance(patient: Patient, *, birth_name: str, first_given_name: str, birth_date: date, sex: str = "") -> float:
+    """How close a record's traits are to these (0–100): names weigh 60 %, the given name 40 %; another sex or
+    a swapped birth date lower the score."""
+    target_name, target_given = fold(birth_name), fold(first_given_name)
+    name_score = max(
+        fuzz.ratio(target_name, fold(patient.birth_name)),
+        fuzz.ratio(target_name, fold(patient.used_name)) if patient.used_name else 0,
+    )
+    given_score = max(
+        fuzz.ratio(target_given, fold(patient.first_birth_given_name)),
+        fuzz.partial_ratio(target_given, fold(patient.birth_given_names)),
+    )
+    score = 0.6 * name_score + 0.4 * given_score
+    if sex and patient.sex and sex != patient.sex:
+        score -= 15
+    if patient.birth_date != birth_date:
+        score -= 10
+    return score
+
+
 @dataclass(frozen=True)
 class Candidate:
     patient: Patient
@@ -61,8 +87,6 @@ def duplicate_candidates(
     dates = {birth_date}
     if birth_date.day <= 12 and birth_date.day != birth_date.month:
         dates.add(date(birth_date.year, birth_date.day, birth_date.month))
-    target_name = fold(birth_name)
-    target_given = fold(first_given_name)
     scored = []
     qs = Patient.objects.filter(birth_date__in=dates)
     if exclude_pk:
@@ -71,19 +95,8 @@ def duplicate_candidates(
         "id", "birth_name", "used_name", "first_birth_given_name", "birth_given_names", "used_given_name",
         "birth_date", "sex", "identity_status", "ins_matricule",
     )[:500]:
-        name_score = max(
-            fuzz.ratio(target_name, fold(patient.birth_name)),
-            fuzz.ratio(target_name, fold(patient.used_name)) if patient.used_name else 0,
-        )
-        given_score = max(
-            fuzz.ratio(target_given, fold(patient.first_birth_given_name)),
-            fuzz.partial_ratio(target_given, fold(patient.birth_given_names)),
-        )
-        score = 0.6 * name_score + 0.4 * given_score
-        if sex and patient.sex and sex != patient.sex:
-            score -= 15
-        if patient.birth_date != birth_date:
-            score -= 10
+        score = resemblance(patient, birth_name=birth_name, first_given_name=first_given_name,
+                            birth_date=birth_date, sex=sex)
         if score >= 75:
             scored.append(Candidate(patient, round(score, 1)))
     scored.sort(key=lambda c: -c.score)

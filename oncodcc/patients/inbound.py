@@ -2,13 +2,22 @@
 rules for every channel.
 
 Matching: by the sending hospital's IPP, then by INS. A match on traits alone never attaches automatically: the
-patient is created and flagged DPOT ("doublon potentiel") for the identity vigilance worklist. The hospital is the
-source of its identities, but an identity the DCC holds as retrieved or qualified (INSi) keeps its strict traits
-unless the incoming one is at least as trusted."""
+patient is created and flagged DPOT ("doublon potentiel") for the identity vigilance worklist.
+
+Identity proof: an INS is not a key. A match by INS (the sender's IPP is not known yet) attaches the sender's IPP —
+which opens the record to that hospital — only when the incoming strict traits agree with the record's (birth
+name, first given name, birth date, sex). Discordant traits: `IdentityMismatch`, nothing is attached and the channel
+refuses; the incoming identity is set aside for identity vigilance (`IdentityIncident.record`, after the channel's
+transaction has rolled back). Incomplete traits are only accepted from a hospital that already knows the patient.
+
+The hospital is the source of its identities, but the strict traits of a retrieved (RECUP) or qualified (QUAL)
+identity change only from a source at least as trusted (a QUAL one only from QUAL): otherwise `ProtectedIdentity`
+refuses the whole update."""
 
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -17,17 +26,28 @@ from oncodcc.audit.services import Action
 from oncodcc.core.text import has_control_chars
 
 from . import identity
+from .incidents import (
+    POTENTIAL_DUPLICATE,
+    IdentityError,
+    IdentityIncident,
+    IdentityMismatch,
+    ProtectedIdentity,
+    incidents_recorded,
+    record_incident,
+)
 from .models import INS_OIDS_PRODUCTION, INS_OIDS_TEST, IdentityStatus, Patient, PatientIdentifier
 
+__all__ = ["POTENTIAL_DUPLICATE", "IdentityError", "IdentityIncident", "IdentityMismatch", "IncomingIdentity",
+           "ProtectedIdentity", "Resolution", "find_patient", "incidents_recorded", "record_incident", "resolve"]
 INS_OIDS = INS_OIDS_PRODUCTION | INS_OIDS_TEST
 STRICT_TRAITS = ("birth_name", "birth_given_names", "first_birth_given_name", "birth_date", "sex", "birthplace_insee")
-TRUST = {IdentityStatus.PROVISIONAL: 0, IdentityStatus.VALIDATED: 1, IdentityStatus.RETRIEVED: 1,
-         IdentityStatus.QUALIFIED: 2}
-POTENTIAL_DUPLICATE = "DPOT"
-
-
-class IdentityError(ValueError):
-    """The incoming identity cannot be filed (missing or inconsistent data): French reason for the sender."""
+# The traits an INS match must agree on before a hospital gets the record (issue #9).
+PROOF_TRAITS = ("birth_name", "first_birth_given_name", "birth_date", "sex")
+# Strict traits of a RECUP identity come from the INSi teleservice, the national reference: a VALI source (checked
+# against an identity document, without INSi) is less trusted for them; QUAL is both.
+TRUST = {IdentityStatus.PROVISIONAL: 0, IdentityStatus.VALIDATED: 1, IdentityStatus.RETRIEVED: 2,
+         IdentityStatus.QUALIFIED: 3}
+VERIFIED = {IdentityStatus.RETRIEVED, IdentityStatus.QUALIFIED}
 
 
 @dataclass
@@ -149,6 +169,10 @@ def resolve(*, actor, organisation, incoming: IncomingIdentity, create: bool = T
             raise Patient.DoesNotExist("Patient inconnu (ni l'IPP ni l'INS ne sont connus du DCC).")
         patient, how = _create(actor=actor, organisation=organisation, incoming=incoming, channel=channel)
         return Resolution(patient, how)
+    if how == "ins":
+        _prove(patient, incoming, actor=actor, organisation=organisation, channel=channel)
+    if update:
+        _protect(patient, incoming, actor=actor, organisation=organisation, channel=channel)
     changed = _apply(patient, incoming) if update else []
     if incoming.ipp:
         _attach_ipp(patient, organisation, incoming.ipp)
@@ -156,6 +180,73 @@ def resolve(*, actor, organisation, incoming: IncomingIdentity, create: bool = T
         audit.record(actor=actor, action=Action.PATIENT_UPDATE, patient=patient, obj=patient,
                      details={"channel": channel, "matched_by": how, "fields": changed})
     return Resolution(patient, how, changed)
+
+
+def _discordant(patient: Patient, incoming: IncomingIdentity) -> list[str]:
+    """The proof traits the incoming identity gives and that differ from the record's (names compared without
+    accents, case, hyphens, apostrophes or spaces)."""
+    fields = []
+    for name in PROOF_TRAITS:
+        value, known = getattr(incoming, name), getattr(patient, name)
+        if not value:
+            continue
+        if _differs(value, known):
+            fields.append(name)
+    return fields
+
+
+def _differs(value, known) -> bool:
+    if isinstance(value, str):
+        return identity.proof_text(value) != identity.proof_text(known or "")
+    return value != known
+
+
+def _known_to(patient: Patient, organisation) -> bool:
+    """The sender already holds the record: one of its IPPs, or a document it sent (what opens it to it)."""
+    if organisation is None:
+        return False
+    if organisation.oid and patient.identifiers.filter(system=organisation.oid).exists():
+        return True
+    return apps.get_model("documents", "Document").objects.filter(patient=patient, sender=organisation).exists()
+
+
+def _prove(patient: Patient, incoming: IncomingIdentity, *, actor, organisation, channel: str) -> None:
+    """An INS match must be proven by the strict traits before the sender gets the record."""
+    discordant = _discordant(patient, incoming)
+    if discordant:
+        raise IdentityMismatch(
+            "Identité refusée : l'INS reçu est connu du DCC avec des traits d'identité différents (nom de "
+            "naissance, premier prénom, date de naissance ou sexe). Rien n'a été enregistré ; l'identité reçue est "
+            "transmise à la cellule d'identitovigilance du DSRC. Vérifiez l'identité (téléservice INSi) avant de "
+            "renvoyer.", actor=actor, organisation=organisation, channel=channel, patient=patient,
+            incoming=incoming, fields=discordant)
+    missing = [name for name in PROOF_TRAITS if not getattr(incoming, name)]
+    if missing and not _known_to(patient, organisation):
+        raise IdentityError(
+            "Patient désigné par son seul INS : le nom de naissance, le premier prénom, la date de naissance et le "
+            "sexe sont requis pour le rapprocher du dossier (preuve d'identité).")
+
+
+def _protect(patient: Patient, incoming: IncomingIdentity, *, actor, organisation, channel: str) -> None:
+    """Strict traits of a RECUP/QUAL identity change only from a source at least as trusted."""
+    if patient.identity_status not in VERIFIED or _trust(incoming.identity_status) >= _trust(patient.identity_status):
+        return
+    # The same trait written differently (case, accents, hyphens) is no change: the record's form is kept.
+    refused = [name for name in STRICT_TRAITS if getattr(incoming, name) and _differs(getattr(incoming, name),
+                                                                                     getattr(patient, name))]
+    if refused:
+        label = "qualifiée" if patient.identity_status == IdentityStatus.QUALIFIED else "récupérée (INSi)"
+        source = "qualifiée (QUAL)" if patient.identity_status == IdentityStatus.QUALIFIED else \
+            "récupérée ou qualifiée (RECUP, QUAL)"
+        raise ProtectedIdentity(
+            f"Mise à jour refusée : l'identité est {label} dans le DCC ; ses traits stricts ne changent que sur une "
+            f"identité {source}. Rien n'a été enregistré ; vérifiez l'identité (téléservice INSi) avant de "
+            f"renvoyer.", actor=actor, organisation=organisation, channel=channel, patient=patient,
+            incoming=incoming, fields=refused)
+
+
+def _trust(status: str) -> int:
+    return TRUST.get(status or IdentityStatus.PROVISIONAL, 0)
 
 
 def _create(*, actor, organisation, incoming: IncomingIdentity, channel: str) -> tuple[Patient, str]:
@@ -198,12 +289,12 @@ def _validation_text(exc: ValidationError) -> str:
 
 
 def _apply(patient: Patient, incoming: IncomingIdentity) -> list[str]:
-    """Apply the sender's traits. Strict traits of an INSi-verified identity are only replaced by an identity at
-    least as trusted; used names and the death date always follow the hospital."""
-    current_trust = TRUST.get(patient.identity_status, 0)
-    incoming_trust = TRUST.get(incoming.identity_status or IdentityStatus.PROVISIONAL, 0)
-    verified = patient.identity_status in {IdentityStatus.RETRIEVED, IdentityStatus.QUALIFIED}
-    may_replace_strict = not verified or incoming_trust >= current_trust
+    """Apply the sender's traits. A verified identity's strict traits follow only a source at least as trusted
+    (`_protect` has refused a real change from a less trusted one; what is left are the same traits written
+    differently, and the record keeps its form); used names and the death date always follow the hospital."""
+    current_trust = _trust(patient.identity_status)
+    incoming_trust = _trust(incoming.identity_status)
+    may_replace_strict = patient.identity_status not in VERIFIED or incoming_trust >= current_trust
     changed = []
     for name in STRICT_TRAITS:
         value = getattr(incoming, name)

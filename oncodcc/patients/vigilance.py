@@ -2,7 +2,9 @@
 administrators, and its two decisions — "pas un doublon" (the flag goes, a note stays in the audit trail) and a
 merge of the flagged record with one of its candidates (patients.merge).
 
-Records get the DPOT flag when a hospital's identity matched an existing record on traits alone (inbound.resolve)
+Records get the DPOT flag when a hospital's identity matched an existing record on traits alone (inbound.resolve),
+when a hospital sent a known INS with discordant traits (the incoming identity is set aside as a record flagged
+DPOT + DOUT, whose creation event names the INS holder: that record is its first candidate — patients.incidents),
 or when a user created a patient despite the near matches shown to them (services.create_patient).
 Reviewers see identity data only: traits, identifiers, status, how and when the record was created; never the
 clinical data (the record itself stays governed by policy.py)."""
@@ -20,7 +22,7 @@ from oncodcc.audit.services import Action
 from oncodcc.core.text import has_control_chars
 
 from . import identity
-from .inbound import POTENTIAL_DUPLICATE
+from .incidents import MISMATCH_NOTE, POTENTIAL_DUPLICATE
 from .merge import MergeRefused, merge
 from .models import Patient, PatientIdentifier, PatientMerge
 from .policy import REVIEW_IDENTITIES, accessible_patients, has_permission
@@ -67,11 +69,31 @@ def flagged_count() -> int:
     return flagged().count()
 
 
-def _candidates(patient: Patient) -> list[identity.Candidate]:
-    return identity.duplicate_candidates(
+def _ins_holder_pk(event: AuditEvent | None) -> int | None:
+    """The record whose INS arrived with this set-aside identity (its creation event says so)."""
+    holder = (event.details or {}).get("ins_holder") if event is not None else None
+    return holder if isinstance(holder, int) else None
+
+
+def _candidates(patient: Patient, creation: AuditEvent | None = None) -> list[identity.Candidate]:
+    """Near matches on traits; for an identity set aside because its INS is another record's, that record
+    first (whatever its resemblance: the reviewer must see both)."""
+    if creation is None:
+        creation = _creations([patient.pk]).get(patient.pk)
+    found = identity.duplicate_candidates(
         birth_name=patient.birth_name, first_given_name=patient.first_birth_given_name,
         birth_date=patient.birth_date, sex=patient.sex, exclude_pk=patient.pk, limit=CANDIDATES_SHOWN,
     )
+    holder_pk = _ins_holder_pk(creation)
+    if holder_pk is None or holder_pk == patient.pk:
+        return found
+    holder = Patient.objects.filter(pk=holder_pk, merged_into__isnull=True).first()
+    if holder is None:
+        return found
+    score = identity.resemblance(holder, birth_name=patient.birth_name, first_given_name=patient.first_birth_given_name,
+                                 birth_date=patient.birth_date, sex=patient.sex)
+    others = [c for c in found if c.patient.pk != holder_pk]
+    return [identity.Candidate(holder, round(max(score, 0), 1)), *others][:CANDIDATES_SHOWN]
 
 
 # --- the worklist -------------------------------------------------------------------------------------------------
@@ -151,11 +173,11 @@ def worklist(*, user, page_number=1) -> Worklist:
     _require(user)
     page = Paginator(flagged().order_by("created_at", "pk"), PAGE_SIZE).get_page(page_number)
     flagged_pks = [p.pk for p in page.object_list]
-    found = {pk: _candidates(p) for pk, p in zip(flagged_pks, page.object_list, strict=True)}
+    creations = _creations(flagged_pks)
+    found = {pk: _candidates(p, creations.get(pk)) for pk, p in zip(flagged_pks, page.object_list, strict=True)}
     candidate_pks = {c.patient.pk for candidates in found.values() for c in candidates}
     records = _with_identifiers([*flagged_pks, *candidate_pks])
     visible = set(accessible_patients(user).filter(pk__in=list(records)).values_list("pk", flat=True))
-    creations = _creations(flagged_pks)
     result = Worklist(page=page)
     for pk in flagged_pks:
         patient = records[pk]
@@ -167,9 +189,12 @@ def worklist(*, user, page_number=1) -> Worklist:
             columns.append(Column(other, list(other.identifiers.all()), candidate.score, other.pk in visible))
         event = creations.get(pk)
         channel = (event.details or {}).get("channel", "") if event else ""
+        label = CHANNEL_LABELS.get(channel, channel)
+        if _ins_holder_pk(event) is not None:
+            label = f"{label} — {MISMATCH_NOTE} (dossier n° {_ins_holder_pk(event)})"
         result.entries.append(WorklistEntry(
             patient=patient, columns=columns, rows=_rows(columns),
-            created_channel=CHANNEL_LABELS.get(channel, channel),
+            created_channel=label,
             created_by=event.actor_label if event else "",
         ))
     shown = sorted({c.patient.pk for entry in result.entries for c in entry.columns})

@@ -3,11 +3,12 @@
 from datetime import date
 
 import pytest
+from django.db import transaction
 
 from oncodcc.audit.models import AuditEvent
 from oncodcc.core.actors import SystemActor
 from oncodcc.patients import inbound, merge
-from oncodcc.patients.inbound import IdentityError, IncomingIdentity
+from oncodcc.patients.inbound import IdentityError, IdentityMismatch, IncomingIdentity, ProtectedIdentity
 from oncodcc.patients.models import OID_INS_NIR, CareTeamMember, Patient, PatientIdentifier
 from tests import factories as f
 from tests import samples
@@ -73,10 +74,77 @@ def test_qualified_identity_keeps_its_strict_traits_against_a_provisional_one(ac
     ins = samples.nir(sex="F", birth_date=BIRTH)
     patient = inbound.resolve(actor=actor, organisation=hospital, channel="hl7", incoming=incoming(
         ins_matricule=ins, ins_oid=OID_INS_NIR, identity_status="QUAL")).patient
-    inbound.resolve(actor=actor, organisation=hospital, channel="hl7",
-                    incoming=incoming(birth_name="Dupres", identity_status="PROV", used_name="Leroy"))
+    with pytest.raises(ProtectedIdentity, match="qualifiée") as refused:
+        inbound.resolve(actor=actor, organisation=hospital, channel="hl7",
+                        incoming=incoming(birth_name="Dupres", identity_status="PROV", used_name="Leroy"))
+    assert refused.value.fields == ["birth_name"]
     patient.refresh_from_db()
-    assert patient.birth_name == "Dupré" and patient.used_name == "Leroy" and patient.identity_status == "QUAL"
+    assert patient.birth_name == "Dupré" and patient.used_name == "" and patient.identity_status == "QUAL"
+    # The same traits written differently are no change: accepted, the record keeps its form.
+    again = inbound.resolve(actor=actor, organisation=hospital, channel="hl7",
+                            incoming=incoming(birth_name="DUPRE", identity_status="PROV", used_name="Leroy"))
+    patient.refresh_from_db()
+    assert again.updated_fields == ["used_name"] and patient.birth_name == "Dupré"
+
+
+@pytest.mark.parametrize("record, source, allowed", [
+    ("QUAL", "RECUP", False), ("QUAL", "VALI", False), ("QUAL", "QUAL", True),
+    ("RECUP", "VALI", False), ("RECUP", "PROV", False), ("RECUP", "RECUP", True), ("RECUP", "QUAL", True),
+    ("VALI", "PROV", True), ("PROV", "PROV", True),
+])
+def test_who_may_change_strict_traits(actor, hospital, record, source, allowed):
+    ins = samples.nir(sex="F", birth_date=BIRTH)
+    patient = inbound.resolve(actor=actor, organisation=hospital, channel="hl7", incoming=incoming(
+        ins_matricule=ins, ins_oid=OID_INS_NIR, identity_status=record)).patient
+    change = incoming(ins_matricule=ins, ins_oid=OID_INS_NIR, birth_given_names="Émilie Rose", identity_status=source)
+    if allowed:
+        inbound.resolve(actor=actor, organisation=hospital, channel="hl7", incoming=change)
+    else:
+        with pytest.raises(ProtectedIdentity):
+            inbound.resolve(actor=actor, organisation=hospital, channel="hl7", incoming=change)
+    patient.refresh_from_db()
+    assert (patient.birth_given_names == "Émilie Rose") is allowed
+
+
+def test_ins_match_needs_agreeing_traits(actor, hospital):
+    ins = samples.nir(sex="F", birth_date=BIRTH)
+    one = inbound.resolve(actor=actor, organisation=hospital, channel="hl7", incoming=incoming(
+        birth_name="D'Aubigné-Dupré", ins_matricule=ins, ins_oid=OID_INS_NIR)).patient
+    other = samples.hospital()
+    with pytest.raises(IdentityMismatch) as refused:
+        inbound.resolve(actor=actor, organisation=other, channel="hl7", incoming=incoming(
+            ipp="X-1", birth_name="Durand", ins_matricule=ins, ins_oid=OID_INS_NIR))
+    assert refused.value.fields == ["birth_name"] and "Dupré" not in str(refused.value)
+    assert not PatientIdentifier.objects.filter(system=other.oid).exists()
+    # Apostrophes, hyphens, accents and case are not differences.
+    result = inbound.resolve(actor=actor, organisation=other, channel="hl7", incoming=incoming(
+        ipp="X-1", birth_name="DAUBIGNE DUPRE", birth_given_names="EMILIE", ins_matricule=ins, ins_oid=OID_INS_NIR))
+    assert result.how == "ins" and result.patient.pk == one.pk
+
+
+def test_ins_alone_is_accepted_only_from_a_hospital_that_knows_the_patient(actor, hospital):
+    ins = samples.nir(sex="F", birth_date=BIRTH)
+    one = inbound.resolve(actor=actor, organisation=hospital, channel="hl7", incoming=incoming(
+        ins_matricule=ins, ins_oid=OID_INS_NIR)).patient
+    bare = IncomingIdentity(ipp="Z-1", ins_matricule=ins, ins_oid=OID_INS_NIR)
+    with pytest.raises(IdentityError, match="preuve d'identité"):
+        inbound.resolve(actor=actor, organisation=samples.hospital(), channel="hl7", incoming=bare, update=False)
+    assert inbound.resolve(actor=actor, organisation=hospital, channel="hl7", incoming=bare,
+                           update=False).patient.pk == one.pk
+
+
+def test_incident_is_recorded_once_after_the_rollback(actor, hospital):
+    ins = samples.nir(sex="F", birth_date=BIRTH)
+    one = inbound.resolve(actor=actor, organisation=hospital, channel="hl7", incoming=incoming(
+        ins_matricule=ins, ins_oid=OID_INS_NIR)).patient
+    other = samples.hospital()
+    with pytest.raises(IdentityMismatch) as refused, inbound.incidents_recorded(), transaction.atomic():
+        inbound.resolve(actor=actor, organisation=other, channel="fhir", incoming=incoming(
+            ipp="X-1", birth_name="Durand", ins_matricule=ins, ins_oid=OID_INS_NIR))
+    assert inbound.record_incident(refused.value) is refused.value  # already recorded: nothing more
+    assert AuditEvent.objects.filter(action="patient.access_denied", patient_id=one.pk).count() == 1
+    aside = Patient.objects.exclude(pk=one.pk).get()
+    assert aside.identity_flags == ["DPOT", "DOUT"] and aside.birth_name == "Durand"
 
 
 def test_ins_collision_on_a_known_ipp_is_refused(actor, hospital):

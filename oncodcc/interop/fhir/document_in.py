@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from oncodcc.documents import received, store
 from oncodcc.documents.models import Document
 from oncodcc.interop.smart.models import StagedBinary
-from oncodcc.patients.inbound import IncomingIdentity
+from oncodcc.patients.inbound import IdentityMismatch, IncomingIdentity, record_incident
 
 from . import params
 from .body import read_resource
@@ -41,7 +41,9 @@ def media_type(value: str) -> str:
 
 
 def _refused(exc: received.DocumentRefused) -> FhirError:
-    if exc.code == "conflict":
+    """Once the transaction has rolled back: an identity incident behind the refusal is recorded for identity
+    vigilance (`patients.inbound`); an INS known with other traits is a conflict."""
+    if exc.code == "conflict" or isinstance(record_incident(exc), IdentityMismatch):
         return conflict(str(exc))
     return unprocessable(str(exc), code="not-found" if exc.code == "not-found" else "processing")
 

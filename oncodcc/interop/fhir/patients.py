@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 
 from oncodcc.core.text import fold
 from oncodcc.patients import inbound
-from oncodcc.patients.inbound import INS_OIDS, IdentityError
+from oncodcc.patients.inbound import INS_OIDS, IdentityError, IdentityMismatch
 from oncodcc.patients.models import Patient, PatientIdentifier
 
 from . import params
@@ -127,9 +127,19 @@ def _respond(request: HttpRequest, patient: Patient, *, status: int, pretty: boo
     return fhir_response(patient_resource(patient), status=status, pretty=pretty, headers=headers)
 
 
+def _identity_refused(exc: IdentityError):
+    """The refusal of an identity, once the transaction has rolled back: the identity vigilance incident (if any)
+    is recorded; an INS known with other traits is a conflict (409), anything else 422."""
+    incident = inbound.record_incident(exc)
+    if isinstance(incident, IdentityMismatch):
+        return conflict(str(exc))
+    return unprocessable(str(exc))
+
+
 def patient_create(request: HttpRequest, *, caller: Caller, pretty: bool) -> HttpResponse:
     """Conditional create: 201 when the patient is created, 200 with the record when the hospital's IPP or the
-    INS already designates one (the identity is then left as is: PUT updates it; the IPP is attached)."""
+    INS already designates one (the identity is then left as is: PUT updates it; the IPP is attached). An INS
+    match must be proven by the strict traits (`inbound`): otherwise 409, nothing attached."""
     params.parse_read(request)
     organisation = hospital_of(caller, "Création de patient")
     data = read_resource(request, RESOURCE)
@@ -144,7 +154,7 @@ def patient_create(request: HttpRequest, *, caller: Caller, pretty: bool) -> Htt
             record_write(caller, resource=RESOURCE, interaction="create", patient_id=resolution.patient.pk,
                          obj=resolution.patient, details={"outcome": resolution.how})
     except IdentityError as exc:
-        raise unprocessable(str(exc)) from exc
+        raise _identity_refused(exc) from exc
     return _respond(request, resolution.patient, status=201 if resolution.created else 200, pretty=pretty)
 
 
@@ -175,5 +185,5 @@ def patient_update(request: HttpRequest, logical_id: str, *, caller: Caller, pre
             record_write(caller, resource=RESOURCE, interaction="update", patient_id=target.pk, obj=target,
                          details={"fields": resolution.updated_fields})
     except IdentityError as exc:
-        raise unprocessable(str(exc)) from exc
+        raise _identity_refused(exc) from exc
     return _respond(request, resolution.patient, status=200, pretty=pretty)

@@ -4,7 +4,12 @@ visits (PV1, ZBE… are ignored).
 - A28 create, A31 and A08 update, A01/A04/A05 (the patient is known to the hospital): find (IPP, then INS) or
   create the patient, attach the IPP, apply the hospital's traits (`inbound.resolve`);
 - A40 merge: each PID (survivor, with its IPP) is followed by an MRG whose MRG-1 is the absorbed IPP;
-- A47 identifier change: MRG-1 old IPP → PID-3 new IPP."""
+- A47 identifier change: MRG-1 old IPP → PID-3 new IPP.
+
+Identity proofs (`inbound`): an INS known to the DCC with other strict traits is refused with AE, ERR-3 = 205
+(duplicate key: the INS is another identity's) at PID-3; a change of a RECUP/QUAL identity's strict traits by a
+less trusted source with AE, ERR-3 = 206 (record locked) at PID-5. Nothing of the message is kept; the incident is
+recorded for identity vigilance by the processing once its transaction has rolled back."""
 
 from oncodcc.patients import inbound
 from oncodcc.patients.merge import merge_identifiers
@@ -12,6 +17,8 @@ from oncodcc.patients.models import PatientIdentifier
 
 from . import ack, pid
 from .processing import Context, Outcome, register
+
+RECORD_LOCKED = "206"  # HL7 table 0357: application record locked (a verified identity's strict traits)
 
 
 def _pid(context: Context):
@@ -28,14 +35,22 @@ def _require_ipp(identity: inbound.IncomingIdentity, context: Context, segment: 
                         f"de l'établissement ({context.organisation.oid}).", segment=segment, field=field)
 
 
+def _resolve(context: Context, identity: inbound.IncomingIdentity, sequence: int = 1) -> inbound.Resolution:
+    try:
+        return inbound.resolve(actor=context.actor, organisation=context.organisation, incoming=identity,
+                               create=True, update=True, channel="hl7")
+    except inbound.IdentityMismatch as exc:
+        raise ack.error(ack.DUPLICATE_KEY, str(exc), segment="PID", field=3, sequence=sequence) from exc
+    except inbound.ProtectedIdentity as exc:
+        raise ack.error(RECORD_LOCKED, str(exc), segment="PID", field=5, sequence=sequence) from exc
+
+
 @register("ADT", "A28", "A31", "A08", "A01", "A04", "A05")
 def identity_feed(context: Context) -> Outcome:
     segment = _pid(context)
     identity = pid.incoming(segment, context.organisation.oid)
     _require_ipp(identity, context)
-    resolution = inbound.resolve(actor=context.actor, organisation=context.organisation, incoming=identity,
-                                 create=True, update=True, channel="hl7")
-    return Outcome(patient_id=resolution.patient.pk)
+    return Outcome(patient_id=_resolve(context, identity).patient.pk)
 
 
 def _old_ipp(context: Context, mrg) -> str:
@@ -85,8 +100,7 @@ def merge(context: Context) -> Outcome:
         if survivor is None and old_known:
             inbound.change_identifier(actor=context.actor, organisation=organisation, old_ipp=old_ipp,
                                       new_ipp=identity.ipp, channel="hl7")
-        resolution = inbound.resolve(actor=context.actor, organisation=organisation, incoming=identity, create=True,
-                                     update=True, channel="hl7")
+        resolution = _resolve(context, identity, number)
         if survivor is not None or not old_known:
             merge_identifiers(actor=context.actor, organisation=organisation, survivor_ipp=identity.ipp,
                               absorbed_ipp=old_ipp, survivor=resolution.patient, channel="hl7")

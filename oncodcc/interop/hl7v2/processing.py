@@ -23,7 +23,7 @@ from oncodcc.audit.services import Action
 from oncodcc.core.actors import SystemActor
 from oncodcc.core.text import strip_control_chars
 from oncodcc.documents.received import DocumentRefused
-from oncodcc.patients.inbound import IdentityError
+from oncodcc.patients.inbound import IdentityError, incidents_recorded
 from oncodcc.patients.merge import MergeRefused
 from oncodcc.patients.models import Patient
 
@@ -168,7 +168,8 @@ def _process(row: Hl7Message, payload: bytes, header: Header) -> bool | None:
     actor = SystemActor(label=sender.actor_label, role="hl7", organisation=sender.organisation)
     context = Context(message=message, sender=sender, actor=actor, log=row)
     try:
-        with transaction.atomic():
+        # An identity incident (INS with discordant traits…) is recorded once this transaction has rolled back.
+        with incidents_recorded(), transaction.atomic():
             _claim(row)
             outcome = handler(context)
             row.state, row.ack_code, row.error = State.ACCEPTED, "AA", ""

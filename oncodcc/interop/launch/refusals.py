@@ -65,6 +65,15 @@ REASONS: dict[str, Reason] = {
     # Who the patient is.
     "bad_patient": Reason(400, "Identité du patient refusée",
                           "L'identité du patient transmise par votre logiciel ne peut pas être enregistrée."),
+    "identity_mismatch": Reason(409, "Identité du patient discordante",
+                                "Le dossier n'a pas été ouvert : l'INS transmis par votre logiciel est connu "
+                                "d'OncoDCC avec d'autres traits d'identité (nom de naissance, premier prénom, date "
+                                "de naissance ou sexe). La cellule d'identitovigilance du DSRC est prévenue ; faites "
+                                "vérifier l'identité du patient dans votre établissement."),
+    "identity_protected": Reason(409, "Identité qualifiée dans OncoDCC",
+                                 "Le dossier n'a pas été ouvert : l'identité de ce patient est qualifiée dans "
+                                 "OncoDCC et votre logiciel transmet d'autres traits d'identité, moins sûrs. Faites "
+                                 "vérifier l'identité du patient (téléservice INSi) dans votre établissement."),
 }
 
 

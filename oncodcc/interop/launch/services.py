@@ -14,7 +14,13 @@ from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
 from oncodcc.core.actors import SystemActor
 from oncodcc.directory.models import Organisation
-from oncodcc.patients.inbound import IdentityError, resolve
+from oncodcc.patients.inbound import (
+    IdentityError,
+    IdentityMismatch,
+    ProtectedIdentity,
+    record_incident,
+    resolve,
+)
 from oncodcc.patients.models import CareTeamMember, Patient
 
 from .models import LaunchKey, UsedLaunchToken
@@ -87,6 +93,11 @@ def open_launch(*, launch: LaunchRequest) -> Launched:
     system = hospital_actor(hospital)
     try:
         resolution = resolve(actor=system, organisation=hospital, incoming=launch.identity, channel="launch")
+    except IdentityMismatch as exc:
+        # An INS known with other traits: no IPP, no care team, the record stays closed (inbound's identity proof).
+        raise refuse("identity_mismatch") from exc
+    except ProtectedIdentity as exc:
+        raise refuse("identity_protected") from exc
     except (IdentityError, ValidationError) as exc:
         raise refuse("bad_patient", " ".join(getattr(exc, "messages", [str(exc)]))) from exc
     patient = resolution.patient
@@ -119,7 +130,9 @@ def _consume(launch: LaunchRequest, refuse) -> None:
 @transaction.atomic
 def record_refusal(*, refusal: LaunchRefused) -> None:
     """Audit a refused launch, in its own transaction (the launch's own has rolled back). Never the token, never
-    patient data: the reason code, its detail, the issuer and the RPPS when the signature was valid."""
+    patient data: the reason code, its detail, the issuer and the RPPS when the signature was valid. An identity
+    incident behind the refusal (INS with discordant traits…) is recorded for identity vigilance."""
+    record_incident(refusal)
     key = refusal.key
     hospital = key.organisation if key is not None else None
     actor = hospital_actor(hospital) if hospital is not None else SystemActor(

@@ -1,4 +1,4 @@
-"""Reads of registrations: the authorization check (patients.access) and the access audit event live here."""
+"""Reads of registrations: the authorization check (patients.policy) and the access audit event live here."""
 
 from dataclasses import dataclass
 from datetime import timedelta
