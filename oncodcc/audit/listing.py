@@ -1,8 +1,6 @@
 """Lists that show patients (search results, meeting lists, work lists, FHIR search pages): one audit event per
 patient shown, so that each patient's access history names every screen that showed them (issue 9)."""
 
-from django.db import transaction
-
 from . import services
 
 
@@ -11,9 +9,5 @@ def record_shown(*, actor, action: str, patient_ids, obj=None, details: dict | N
     """Write one event per distinct patient, in one transaction; `per_patient` adds details for some of them.
     Returns the number of events written."""
     ids = list(dict.fromkeys(pid for pid in patient_ids if pid is not None))
-    with transaction.atomic():
-        for patient_id in ids:
-            extra = (per_patient or {}).get(patient_id)
-            services.record(actor=actor, action=action, patient_id=patient_id, obj=obj,
-                            details={**(details or {}), **(extra or {})})
-    return len(ids)
+    return services.record_many(actor=actor, action=action, patient_ids=ids, obj=obj, details=details,
+                                per_patient=per_patient)

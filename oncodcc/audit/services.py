@@ -116,6 +116,48 @@ def record(
     return event
 
 
+def record_many(*, actor, action: str, patient_ids: list[int], obj=None, details: dict | None = None,
+                per_patient: dict | None = None) -> int:
+    """Append one event per patient in a single insert: a list page (search results, a meeting's cases) names
+    each patient shown without one round trip per event. Same chain, same seal as `record`."""
+    if not patient_ids:
+        return 0
+    ctx = context.current()
+    now = timezone.now()
+    with transaction.atomic():
+        head = _locked_head()
+        prev = head.last_hash
+        events = []
+        for patient_id in patient_ids:
+            event = AuditEvent(
+                occurred_at=now,
+                actor_id=getattr(actor, "pk", None),
+                actor_label=str(actor) if actor is not None else "système",
+                actor_role=getattr(actor, "role", "") or "",
+                action=action,
+                patient_id=patient_id,
+                object_type=obj._meta.label_lower if obj is not None else "",
+                object_id=str(obj.pk) if obj is not None else "",
+                ip_address=ctx.ip_address,
+                user_agent=ctx.user_agent,
+                details=json.loads(json.dumps({**(details or {}), **((per_patient or {}).get(patient_id) or {})},
+                                              default=str)),
+                prev_hash=prev,
+            )
+            chain.seal(event)
+            prev = event.hash
+            events.append(event)
+        AuditEvent.objects.bulk_create(events)
+        last_id = events[-1].pk
+        if last_id is None:  # a backend that does not return ids: read the last one back
+            last_id = AuditEvent.objects.filter(hash=prev).values_list("pk", flat=True).get()
+        count = head.count + len(events)
+        AuditChainHead.objects.filter(pk=head.pk).update(
+            last_event_id=last_id, last_hash=prev, count=count, **chain.sign_head(last_id, count, prev),
+        )
+    return len(events)
+
+
 def _locked_head() -> AuditChainHead:
     try:
         return AuditChainHead.objects.select_for_update().get(pk=1)

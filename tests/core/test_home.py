@@ -9,15 +9,18 @@ from tests import factories as f
 @pytest.mark.django_db
 def test_home_lists_my_cases_and_audits_the_list(client, meeting, member_doctor, secretary):
     patient = f.PatientFactory(birth_name="Rousseau")
+    patient.created_by = secretary
+    patient.save()
     registrations.register(actor=secretary, meeting=meeting, patient=patient,
                            requesting_doctor=member_doctor.practitioner, presenting_doctor=member_doctor.practitioner,
                            question="Traitement adjuvant ?")
-    assert CareTeamMember.objects.filter(patient=patient, practitioner=member_doctor.practitioner).exists()
+    # The doctors see the record through the active registration, not through an added care-team entry.
+    assert not CareTeamMember.objects.filter(patient=patient, practitioner=member_doctor.practitioner).exists()
     client.force_login(member_doctor)
     response = client.get("/")
     assert "ROUSSEAU" in response.content.decode()
     event = AuditEvent.objects.get(action="patient.list", actor_id=member_doctor.pk)
-    assert event.details["patients"] == [patient.pk]
+    assert event.patient_id == patient.pk and event.details["page"] == "home"
 
 
 @pytest.mark.django_db

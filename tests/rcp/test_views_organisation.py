@@ -185,10 +185,11 @@ def test_meeting_page_lists_cases_in_order_with_fiche_status_and_audits_once(cli
     assert "Ouvrir la séance" in html and "Annuler la séance" in html and "Clôturer" not in html
     assert 'id="attendance-panel"' in html
     assert_csp_safe(html)
-    events = AuditEvent.objects.filter(action="meeting.view", object_id=str(meeting.pk))
-    assert events.count() == 1
-    assert sorted(events.get().details["patients"]) == sorted([first.patient_id, second.patient_id,
-                                                                withdrawn.patient_id])
+    assert AuditEvent.objects.filter(action="meeting.view", object_id=str(meeting.pk)).count() == 1
+    # Each patient listed finds the page in their own access history.
+    listed = AuditEvent.objects.filter(action="patient.list", object_id=str(meeting.pk))
+    assert sorted(listed.values_list("patient_id", flat=True)) == sorted(
+        [first.patient_id, second.patient_id, withdrawn.patient_id])
 
 
 def test_meeting_page_for_a_member_without_organisation_rights(client, member_doctor, registration):
