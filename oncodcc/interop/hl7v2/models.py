@@ -20,7 +20,7 @@ class Hl7Sender(models.Model):
     # How a connection proves it speaks for this sender (channel.refusal): over TLS, its client certificate (under
     # MLLP_TLS_CLIENT_CA) by fingerprint and/or subject; in any mode, its source address in these networks.
     cert_fingerprint = models.CharField(
-        _("empreinte SHA-256 du certificat client"), max_length=100, blank=True,
+        _("empreinte SHA-256 du certificat client"), max_length=120, blank=True,
         help_text=_("Empreinte du certificat de l'émetteur (openssl x509 -noout -fingerprint -sha256), "
                     "deux-points permis."))
     cert_subject = models.CharField(

@@ -152,3 +152,24 @@ def test_sender_model_validation_names_the_oid():
     sender = Hl7Sender(application="A", facility="B", organisation=f.OrganisationFactory(oid=""))
     with pytest.raises(ValidationError, match="OID"):
         sender.full_clean()
+
+
+def test_sender_form_sets_and_checks_the_authentication(client, admin_dsrc):
+    hospital = f.OrganisationFactory()
+    client.force_login(admin_dsrc)
+    base = {"application": "DPI", "facility": "CH", "organisation": hospital.pk, "active": "on"}
+
+    page = client.get("/admin/hl7v2/hl7sender/add/").content.decode()
+    assert all(name in page for name in ("cert_fingerprint", "cert_subject", "allowed_networks"))
+    refused = client.post("/admin/hl7v2/hl7sender/add/", {**base, "allowed_networks": "10.0.0.0/40"})
+    assert refused.status_code == 200 and "Réseau invalide" in refused.content.decode()
+    assert not Hl7Sender.objects.exists()
+
+    accepted = client.post("/admin/hl7v2/hl7sender/add/", {
+        **base, "cert_fingerprint": ":".join(["0F"] * 32), "cert_subject": "CN=dpi.ch.fr,O=CH",
+        "allowed_networks": "10.2.0.0/16 192.0.2.7"})
+    assert accepted.status_code == 302
+    sender = Hl7Sender.objects.get()
+    assert (sender.cert_fingerprint, sender.allowed_networks) == ("0f" * 32, "10.2.0.0/16\n192.0.2.7/32")
+    event = AuditEvent.objects.get(action="hl7.sender_register")
+    assert "cert_fingerprint" in event.details["fields"]
