@@ -74,7 +74,7 @@ def listener_transport_only() -> int:
     django.setup()
     from oncodcc.interop.hl7v2 import mllp
 
-    def parse_and_ack(payload: bytes, *, peer: str = "") -> bytes:
+    def parse_and_ack(payload: bytes, *, peer: str = "", channel=None) -> bytes:
         return str(hl7.parse(payload.decode("utf-8")).create_ack()).encode("utf-8")
 
     return mllp.serve(host="127.0.0.1", port=0, handler=parse_and_ack,

@@ -254,6 +254,13 @@ DCC_BREAK_GLASS_HOURS = int(os.environ.get("DCC_BREAK_GLASS_HOURS", "12"))
 MLLP_PORT = int(os.environ.get("MLLP_PORT", "2575"))
 MLLP_HOST = os.environ.get("MLLP_HOST", "0.0.0.0")  # noqa: S104 - hospitals connect from their network
 MLLP_MAX_FRAME_BYTES = int(os.environ.get("MLLP_MAX_FRAME_MB", "30")) * 1024 * 1024
+# MLLP over TLS (docs/mllp.md): the server's certificate and key (PEM) and the authority whose client certificates
+# are accepted (a client certificate is required). All three set: TLS; none: plain MLLP, which listens only on the
+# loopback interface unless MLLP_ALLOW_PLAIN=1 (for a private network only).
+MLLP_TLS_CERT = os.environ.get("MLLP_TLS_CERT", "")
+MLLP_TLS_KEY = os.environ.get("MLLP_TLS_KEY", "")
+MLLP_TLS_CLIENT_CA = os.environ.get("MLLP_TLS_CLIENT_CA", "")
+MLLP_ALLOW_PLAIN = env_bool("MLLP_ALLOW_PLAIN", False)
 # A received CDA (HL7 OBX-5 once decoded, FHIR Binary) larger than this is refused with a clear reason.
 INBOUND_DOCUMENT_MAX_BYTES = int(os.environ.get("DCC_INBOUND_DOCUMENT_MAX_MB", "20")) * 1024 * 1024
 # FHIR API bearer tokens (OAuth2 client credentials, SMART backend services) live this long.

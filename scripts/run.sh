@@ -7,7 +7,9 @@ export PATH="$PWD/.venv/bin:$PATH"
 PORT=${PORT:-8000}
 BIND=${BIND:-127.0.0.1}
 MLLP_PORT=${MLLP_PORT:-2575}
-MLLP_HOST=${MLLP_HOST:-$BIND}  # like the web server: local only unless asked (MLLP_HOST=0.0.0.0 for hospitals)
+# Like the web server: local only unless asked. Hospitals' networks: MLLP_HOST=0.0.0.0 with TLS (MLLP_TLS_CERT,
+# MLLP_TLS_KEY, MLLP_TLS_CLIENT_CA, read by dcc mllp); plain MLLP off the loopback needs MLLP_ALLOW_PLAIN=1.
+MLLP_HOST=${MLLP_HOST:-$BIND}
 started=$SECONDS
 
 echo "==> preparing the database and the static files"
@@ -76,7 +78,7 @@ for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || { echo "!! a process s
 
 echo
 echo "  OncoDCC is running on $url/   (Ctrl-C to stop; started in $((SECONDS - started)) s)"
-echo "  HL7 v2 (MLLP) : port $MLLP_PORT   (listening on $MLLP_HOST; MLLP_HOST=0.0.0.0 to accept hospital networks)"
+echo "  HL7 v2 (MLLP) : port $MLLP_PORT   (listening on $MLLP_HOST; hospital networks: MLLP_HOST=0.0.0.0 with MLLP_TLS_*, docs/mllp.md)"
 dcc shell -v 0 --no-imports -c "
 from django.db import connection
 from oncodcc.demo import builder

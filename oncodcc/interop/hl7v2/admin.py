@@ -25,12 +25,14 @@ SHOWN_SEGMENT_CHARS = 600
 class Hl7SenderForm(forms.ModelForm):
     class Meta:
         model = Hl7Sender
-        fields = ["application", "facility", "organisation", "active"]
+        fields = ["application", "facility", "organisation", "active", "cert_fingerprint", "cert_subject",
+                  "allowed_networks"]
         help_texts = {
             "application": "Valeur exacte de MSH-3 (premier composant) dans les messages de l'établissement.",
             "facility": "Valeur exacte de MSH-4 (premier composant).",
             "organisation": "Son OID est l'autorité d'affectation des IPP reçus de cet émetteur.",
         }
+        widgets = {"allowed_networks": forms.Textarea(attrs={"rows": 3})}
 
 
 @admin.register(Hl7Sender)
@@ -130,7 +132,11 @@ class Hl7MessageAdmin(RoleAdmin):
     @admin.action(description="Rejouer les messages sélectionnés")
     def replay(self, request, queryset):
         for message in queryset.order_by("pk")[:100]:
-            new = services.replay(actor=request.user, message=message)
+            try:
+                new = services.replay(actor=request.user, message=message)
+            except services.ReplayRefused as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                continue
             level = messages.SUCCESS if new.ack_code == "AA" else messages.WARNING
             self.message_user(request, f"Message n° {message.pk} rejoué : nouveau message n° {new.pk}, "
                               f"{new.get_state_display()} ({new.ack_code})"

@@ -11,14 +11,23 @@ UTF-8 or ISO 8859-1) and is read by `handle_message` from the bytes. They also c
 frame without answering it, and stop on the first byte outside a frame; a hospital interface engine expects an AR
 and a listener that keeps going.
 
+With a TLS context (`--tls-cert`, `--tls-key`, `--tls-client-ca`), each connection does its TLS handshake first
+and must present a client certificate signed by the client CA; the connection's `Channel` (address, certificate)
+goes with each of its messages to the processing, which checks it against the sender named by MSH-3/MSH-4
+(channel.py). Without TLS the listener binds the loopback interface only, unless `MLLP_ALLOW_PLAIN`. Before
+accepting connections it finishes the messages a killed predecessor left unanswered (recovery.py).
+
 Logs carry the peer address, counts, and per message its type, control id and ACK code: never message content
-(names, identifiers) — the raw message is kept in the database message log.
+(names, identifiers) — the raw message is kept in the database message log. One line per refused frame or TLS
+handshake; bytes outside frames are counted and reported in one line (before the next frame, or at the end of
+the connection), not one line per stray <VT>.
 """
 
 import asyncio
 import contextlib
 import logging
 import signal
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -27,6 +36,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import close_old_connections
 
+from .channel import Channel, check_plain_allowed
 from .framing import CR, HEAD_BYTES, Deframer, Frame, Oversized, frame
 
 logger = logging.getLogger(__name__)
@@ -35,6 +45,7 @@ READ_CHUNK = 64 * 1024
 DEFAULT_IDLE_SECONDS = 600
 DEFAULT_WORKERS = 8
 DEFAULT_STOP_GRACE_SECONDS = 60
+TLS_HANDSHAKE_SECONDS = 30
 
 Handler = Callable[..., bytes]
 
@@ -87,8 +98,11 @@ class _Connection:
     peer: str
     task: asyncio.Task | None = None
     busy: bool = False
+    channel: Channel | None = None
     messages: int = 0
     ack_codes: dict = field(default_factory=dict)
+    stray_bytes: int = 0  # outside frames, or in frames abandoned by a new <VT>: reported in one line
+    abandoned_frames: int = 0
 
 
 def _default_handler() -> Handler:
@@ -103,10 +117,15 @@ class MllpListener:
 
     def __init__(self, *, host: str | None = None, port: int | None = None, handler: Handler | None = None,
                  max_frame_bytes: int | None = None, idle_seconds: float | None = None,
-                 workers: int | None = None):
+                 workers: int | None = None, ssl_context: ssl.SSLContext | None = None,
+                 allow_plain: bool | None = None, recover: bool | None = None):
         self.host = settings.MLLP_HOST if host is None else host
         self.port = settings.MLLP_PORT if port is None else port
         self.handler = handler
+        self.ssl_context = ssl_context
+        self.allow_plain = getattr(settings, "MLLP_ALLOW_PLAIN", False) if allow_plain is None else allow_plain
+        # Stuck rows belong to the processing: recovered when it is the handler (not for a test or bench handler).
+        self.recover = handler is None if recover is None else recover
         self.max_frame_bytes = max_frame_bytes or settings.MLLP_MAX_FRAME_BYTES
         self.idle_seconds = idle_seconds or getattr(settings, "MLLP_IDLE_SECONDS", DEFAULT_IDLE_SECONDS)
         self.workers = workers or getattr(settings, "MLLP_WORKERS", DEFAULT_WORKERS)
@@ -117,13 +136,20 @@ class MllpListener:
         self.stats = {"connections": 0, "messages": 0, "oversized": 0}
 
     async def start(self) -> None:
+        if self.ssl_context is None:
+            check_plain_allowed(self.host, self.allow_plain)  # ChannelConfigError: refuse to start
         if self.handler is None:
             self.handler = _default_handler()
         self._slots = asyncio.Semaphore(self.workers)
-        self._server = await asyncio.start_server(self._serve, self.host, self.port, limit=READ_CHUNK)
+        self._server = await asyncio.start_server(self._serve, self.host, self.port, limit=READ_CHUNK,
+                                                  start_serving=False)
         self.port = self._server.sockets[0].getsockname()[1]
-        logger.info("MLLP: écoute sur %s:%s (trame max %d octets, %d traitements simultanés)",
-                    self.host, self.port, self.max_frame_bytes, self.workers)
+        if self.recover:  # bound, not yet accepting: a resend must find the stuck row already finished
+            await asyncio.to_thread(_recover_in_thread)
+        await self._server.start_serving()
+        logger.info("MLLP: écoute sur %s:%s, %s (trame max %d octets, %d traitements simultanés)",
+                    self.host, self.port, "TLS avec certificat client exigé" if self.ssl_context else "en clair",
+                    self.max_frame_bytes, self.workers)
 
     async def stop(self, grace: float = DEFAULT_STOP_GRACE_SECONDS) -> None:
         if self._server is None:
@@ -153,9 +179,12 @@ class MllpListener:
             return
         self._connections.add(connection)
         self.stats["connections"] += 1
-        logger.info("MLLP: connexion de %s", peer)
         reason = "fermée par l'émetteur"
         try:
+            if self.ssl_context is not None and not await self._handshake(connection, writer):
+                return
+            connection.channel = Channel.from_peer(address, writer.get_extra_info("ssl_object"))
+            logger.info("MLLP: connexion de %s (%s)", peer, connection.channel.describe())
             reason = await self._conversation(connection, reader, writer)
         except asyncio.CancelledError:
             reason = "arrêt du serveur"
@@ -169,9 +198,27 @@ class MllpListener:
             writer.close()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(writer.wait_closed(), 5)
-            codes = ", ".join(f"{k} {v}" for k, v in sorted(connection.ack_codes.items())) or "aucun"
-            logger.info("MLLP: connexion de %s terminée (%s) : %d messages (%s)",
-                        peer, reason, connection.messages, codes)
+            if connection.channel is not None:
+                self._report_stray(connection)
+                codes = ", ".join(f"{k} {v}" for k, v in sorted(connection.ack_codes.items())) or "aucun"
+                logger.info("MLLP: connexion de %s terminée (%s) : %d messages (%s)",
+                            peer, reason, connection.messages, codes)
+
+    async def _handshake(self, connection: _Connection, writer) -> bool:
+        """TLS first: a connection without a valid client certificate ends here, in one log line."""
+        try:
+            await writer.start_tls(self.ssl_context, ssl_handshake_timeout=TLS_HANDSHAKE_SECONDS)
+        except (ssl.SSLError, ConnectionError, OSError, TimeoutError) as exc:
+            detail = getattr(exc, "reason", None) or type(exc).__name__
+            logger.warning("MLLP: %s: connexion TLS refusée (%s)", connection.peer, detail)
+            return False
+        return True
+
+    def _report_stray(self, connection: _Connection) -> None:
+        if connection.stray_bytes:
+            logger.warning("MLLP: %s: %d octets hors trame ignorés (dont %d trames interrompues par un nouveau <VT>)",
+                           connection.peer, connection.stray_bytes, connection.abandoned_frames)
+            connection.stray_bytes = connection.abandoned_frames = 0
 
     async def _conversation(self, connection: _Connection, reader, writer) -> str:
         deframer = Deframer(self.max_frame_bytes)
@@ -183,6 +230,8 @@ class MllpListener:
             if not data:
                 return "fermée par l'émetteur au milieu d'une trame" if deframer.in_frame else "fermée par l'émetteur"
             for event in deframer.feed(data):
+                if isinstance(event, Frame | Oversized):
+                    self._report_stray(connection)
                 if isinstance(event, Frame):
                     connection.busy = True
                     try:
@@ -202,11 +251,9 @@ class MllpListener:
                     self._count(connection, "AR")
                     writer.write(frame(ack_bytes))
                     await writer.drain()
-                elif event.abandoned_frame:
-                    logger.warning("MLLP: %s: trame interrompue par un nouveau <VT> (%d octets ignorés)",
-                                   connection.peer, event.size)
                 elif not event.whitespace_only:
-                    logger.warning("MLLP: %s: %d octets hors trame ignorés", connection.peer, event.size)
+                    connection.stray_bytes += event.size
+                    connection.abandoned_frames += event.abandoned_frame
         return "arrêt du serveur"
 
     async def _process(self, connection: _Connection, payload: bytes) -> bytes:
@@ -214,7 +261,8 @@ class MllpListener:
         started = time.perf_counter()
         async with self._slots:
             try:
-                ack_bytes = await asyncio.to_thread(_handle_in_thread, self.handler, payload, connection.peer)
+                ack_bytes = await asyncio.to_thread(_handle_in_thread, self.handler, payload, connection.peer,
+                                                    connection.channel)
             except Exception:  # handle_message never raises; if it does, the sender still gets an answer
                 logger.exception("MLLP: %s: échec du traitement d'un message", connection.peer)
                 ack_bytes = b""
@@ -233,11 +281,21 @@ class MllpListener:
         self.stats["messages"] += 1
 
 
-def _handle_in_thread(handler: Handler, payload: bytes, peer: str) -> bytes:
+def _handle_in_thread(handler: Handler, payload: bytes, peer: str, channel: Channel | None) -> bytes:
     # As around a web request: drop a connection that broke or outlived CONN_MAX_AGE, in this worker thread.
     close_old_connections()
     try:
-        return handler(payload, peer=peer)
+        return handler(payload, peer=peer, channel=channel)
+    finally:
+        close_old_connections()
+
+
+def _recover_in_thread() -> None:
+    from .recovery import recover_stuck
+
+    close_old_connections()
+    try:
+        recover_stuck()
     finally:
         close_old_connections()
 

@@ -4,6 +4,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from . import channel
+
 
 class Hl7Sender(models.Model):
     """A hospital application allowed to send (MSH-3.1 application, MSH-4.1 facility). Its organisation's OID is
@@ -15,6 +17,20 @@ class Hl7Sender(models.Model):
         "directory.Organisation", verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="hl7_senders"
     )
     active = models.BooleanField(_("actif"), default=True)
+    # How a connection proves it speaks for this sender (channel.refusal): over TLS, its client certificate (under
+    # MLLP_TLS_CLIENT_CA) by fingerprint and/or subject; in any mode, its source address in these networks.
+    cert_fingerprint = models.CharField(
+        _("empreinte SHA-256 du certificat client"), max_length=120, blank=True,
+        help_text=_("Empreinte du certificat de l'émetteur (openssl x509 -noout -fingerprint -sha256), "
+                    "deux-points permis."))
+    cert_subject = models.CharField(
+        _("sujet attendu du certificat client"), max_length=300, blank=True,
+        help_text=_("Attributs exigés du sujet, p. ex. « CN=dpi.chu-exemple.fr,O=CHU Exemple » (RFC 4514), "
+                    "certificat délivré par l'autorité MLLP_TLS_CLIENT_CA."))
+    allowed_networks = models.TextField(
+        _("réseaux autorisés"), blank=True,
+        help_text=_("Adresses ou réseaux sources permis (CIDR, un par ligne, p. ex. 10.2.0.0/16) ; vide : "
+                    "toute adresse."))
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     class Meta:
@@ -33,6 +49,34 @@ class Hl7Sender(models.Model):
             raise ValidationError(
                 {"organisation": _("L'organisation doit avoir un OID (autorité d'affectation de ses IPP).")}
             )
+        errors = {}
+        try:
+            self.cert_fingerprint = channel.normalize_fingerprint(self.cert_fingerprint)
+        except ValueError as exc:
+            errors["cert_fingerprint"] = str(exc)
+        try:
+            channel.parse_subject(self.cert_subject)
+            self.cert_subject = (self.cert_subject or "").strip()
+        except ValueError as exc:
+            errors["cert_subject"] = str(exc)
+        try:
+            self.allowed_networks = channel.format_networks(channel.parse_networks(self.allowed_networks))
+        except ValueError as exc:
+            errors["allowed_networks"] = str(exc)
+        if errors:
+            raise ValidationError(errors)
+
+    def authentication_label(self) -> str:
+        """How this sender authenticates, in French (listings)."""
+        parts = []
+        if self.cert_fingerprint:
+            parts.append(f"empreinte SHA-256 {self.cert_fingerprint}")
+        if self.cert_subject:
+            parts.append(f"sujet {self.cert_subject}")
+        networks = channel.parse_networks(self.allowed_networks)
+        if networks:
+            parts.append("réseaux " + ", ".join(str(n) for n in networks))
+        return " ; ".join(parts) or "aucune (MLLP en clair, toute adresse)"
 
     @property
     def actor_label(self) -> str:

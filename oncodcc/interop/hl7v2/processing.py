@@ -29,12 +29,15 @@ from oncodcc.patients.models import Patient
 
 from . import ack
 from .ack import Problem, Refused
+from .channel import Channel, refusal
 from .models import Hl7Message, Hl7Sender
 from .parsing import CHARSETS, Header, Message, MessageError, parse, read_header
 
 logger = logging.getLogger(__name__)
 State = Hl7Message.State
 INTERNAL_REASON = "Erreur interne du DCC : le message est conservé ; renvoyez-le ou demandez son rejeu."
+# Of a message refused before processing (unknown sender, not authenticated, no MSH), at most this much is kept.
+HEAD_STORED_BYTES = 512
 
 
 @dataclass
@@ -73,15 +76,17 @@ def max_message_bytes() -> int:
     return settings.MLLP_MAX_FRAME_BYTES
 
 
-def handle_message(payload: bytes, *, peer: str = "") -> bytes:
+def handle_message(payload: bytes, *, peer: str = "", channel: Channel | None = None) -> bytes:
     """Process one message (bytes as framed by MLLP, without <VT> and <FS><CR>) and return the ACK bytes.
+    `channel`: the connection it came by (address, TLS client certificate), checked against the sender's
+    authentication (channel.refusal); None only for callers that are not a network connection.
 
     Thread-safe and never raises: whatever the input, the answer is an ACK (AA, AE or AR). Database connections
     are the caller's business, as around a web request (the listener closes old ones in its worker threads)."""
     try:
         if not isinstance(payload, bytes | bytearray | memoryview):
             payload = str(payload).encode("utf-8")
-        return bytes(receive(bytes(payload), peer=str(peer)[:100]).ack)
+        return bytes(receive(bytes(payload), peer=str(peer)[:100], channel=channel).ack)
     except Exception as exc:  # the listener must always get an answer
         _log_unexpected(exc, None)
         try:
@@ -91,12 +96,30 @@ def handle_message(payload: bytes, *, peer: str = "") -> bytes:
         return ack.build(header, "AE", problem=Problem("AE", ack.INTERNAL_ERROR, INTERNAL_REASON))
 
 
-def receive(payload: bytes, *, peer: str = "", replay_of: Hl7Message | None = None) -> Hl7Message:
-    """Log, process and answer one message; returns its log row (with `ack` set). Used by the listener and replay."""
+def receive(payload: bytes, *, peer: str = "", channel: Channel | None = None,
+            replay_of: Hl7Message | None = None) -> Hl7Message:
+    """Log, process and answer one message; returns its log row (with `ack` set). Used by the listener and replay.
+    A message that does not come from a registered sender authenticated on `channel` is refused (AR) before any
+    processing, and only its header and size are logged: junk and unknown senders do not fill the database."""
     header = read_header(payload)
-    row = _persist(payload, header, peer=peer, replay_of=replay_of)
+    sender, problem = admit(header, channel)
+    row = _persist(payload, header, peer=peer, replay_of=replay_of, whole=problem is None)
+    return finish(row, payload, header, sender, problem)
+
+
+def finish(row: Hl7Message, payload: bytes, header: Header, sender: Hl7Sender | None,
+           problem: Problem | None = None) -> Hl7Message:
+    """Process a logged row (or refuse it with `problem`) and save its outcome: the path of every message, also
+    of one recovered after an interruption (recovery.py)."""
     try:
-        result = _process(row, payload, header)
+        if problem is not None:
+            codec = _codec_for_answer(payload, header) if header.usable else "utf-8"
+            result = _refused(row, header, problem, codec, State.REJECTED)
+        else:
+            result = _process(row, payload, header, sender)
+    except _AlreadyHandled:  # finished meanwhile by another process: its outcome stands
+        row.refresh_from_db()
+        return row
     except Exception as exc:  # unexpected: the transaction has rolled back, the raw row is kept
         _log_unexpected(exc, row)
         codec = _codec_for_answer(payload, header) if header.usable else "utf-8"
@@ -107,15 +130,38 @@ def receive(payload: bytes, *, peer: str = "", replay_of: Hl7Message | None = No
     return row
 
 
-def _persist(payload: bytes, header: Header, *, peer: str, replay_of: Hl7Message | None) -> Hl7Message:
-    """The raw message, in its own (autocommit) transaction, before anything else."""
+def admit(header: Header, channel: Channel | None) -> tuple[Hl7Sender | None, Problem | None]:
+    """The registered, active sender named by MSH-3/MSH-4 and authenticated on this channel, or why not."""
+    if not header.usable:
+        return None, Problem("AR", ack.SEGMENT_SEQUENCE, header.problem, "MSH")
+    sender = (Hl7Sender.objects.select_related("organisation")
+              .filter(application=header.sending_application, facility=header.sending_facility, active=True).first())
+    if sender is None or not sender.organisation.oid:
+        reason = (f"Émetteur inconnu : {header.sending_application}/{header.sending_facility} — à enregistrer par "
+                  "l'administrateur")
+        return None, Problem("AR", ack.UNKNOWN_KEY, reason, "MSH", 1, 4)
+    reason = refusal(sender, channel)
+    if reason is not None:
+        return None, Problem("AR", ack.INTERNAL_ERROR, reason, "MSH", 1, 3)
+    return sender, None
+
+
+def _persist(payload: bytes, header: Header, *, peer: str, replay_of: Hl7Message | None,
+             whole: bool = True) -> Hl7Message:
+    """The raw message, in its own (autocommit) transaction, before anything else. Not `whole` (refused before
+    processing: unknown sender, not authenticated, no MSH): its first segment only, at most HEAD_STORED_BYTES."""
     limit = max_message_bytes()
+    if whole:
+        raw = payload[:limit]
+        notes = "message tronqué à la taille maximale" if len(payload) > limit else ""
+    else:
+        raw = payload[:HEAD_STORED_BYTES].replace(b"\n", b"\r").split(b"\r", 1)[0]
+        notes = "en-tête seul conservé (message refusé avant traitement)" if len(raw) < len(payload) else ""
     return Hl7Message.objects.create(
-        received_at=timezone.now(), peer=strip_control_chars(peer), raw=payload[:limit], size=len(payload),
-        sending_application=header.sending_application, sending_facility=header.sending_facility,
-        control_id=header.control_id, message_type=header.message_type[:30],
-        encoding=CHARSETS.get(header.charset, header.charset)[:40],
-        replay_of=replay_of, notes="message tronqué à la taille maximale" if len(payload) > limit else "",
+        received_at=timezone.now(), peer=strip_control_chars(peer), raw=raw, size=len(payload),
+        sending_application=header.sending_application[:100], sending_facility=header.sending_facility[:100],
+        control_id=header.control_id[:100], message_type=header.message_type[:30],
+        encoding=CHARSETS.get(header.charset, header.charset)[:40], replay_of=replay_of, notes=notes,
     )
 
 
@@ -129,23 +175,16 @@ def _refused(row: Hl7Message, header: Header, problem: Problem, codec: str, stat
     return True
 
 
-def _process(row: Hl7Message, payload: bytes, header: Header) -> bool | None:
-    """Fill the row's outcome. Returns None when the row was already saved in the processing transaction."""
+def _process(row: Hl7Message, payload: bytes, header: Header, sender: Hl7Sender) -> bool | None:
+    """Fill the row's outcome (the sender admitted). Returns None when the row was already saved in the
+    processing transaction."""
+    row.sender = sender
     if len(payload) > max_message_bytes():
         return _refused(row, header, Problem("AR", ack.DATA_TYPE_ERROR, "Message trop volumineux."), "utf-8")
-    if not header.usable:
-        return _refused(row, header, Problem("AR", ack.SEGMENT_SEQUENCE, header.problem, "MSH"), "utf-8")
     codec = _codec_for_answer(payload, header)
     if not header.control_id:
         return _refused(row, header, Problem("AR", ack.REQUIRED_FIELD_MISSING,
                                              "Identifiant du message (MSH-10) absent.", "MSH", 1, 10), codec)
-    sender = (Hl7Sender.objects.select_related("organisation")
-              .filter(application=header.sending_application, facility=header.sending_facility, active=True).first())
-    if sender is None or not sender.organisation.oid:
-        reason = (f"Émetteur inconnu : {header.sending_application}/{header.sending_facility} — à enregistrer par "
-                  "l'administrateur")
-        return _refused(row, header, Problem("AR", ack.UNKNOWN_KEY, reason, "MSH", 1, 4), codec)
-    row.sender = sender
     # A repeated control id is found by _claim (the unique constraint on accepted messages), inside the
     # transaction: no separate lookup on every message of a busy feed.
     handlers = HANDLERS.get(header.message_code)
@@ -209,15 +248,22 @@ class _LostRace(Exception):
     pass
 
 
+class _AlreadyHandled(Exception):
+    """The row is no longer "received": another process finished it (see recovery.py)."""
+
+
 def _claim(row: Hl7Message) -> None:
-    """Take the (application, facility, control id) as accepted before doing anything else."""
+    """Take the (application, facility, control id) as accepted before doing anything else. Only a row still
+    "received" is claimed: a row recovered after an interruption is never processed twice."""
     try:
         with transaction.atomic():
-            Hl7Message.objects.filter(pk=row.pk).update(state=State.ACCEPTED)
+            claimed = Hl7Message.objects.filter(pk=row.pk, state=State.RECEIVED).update(state=State.ACCEPTED)
     except IntegrityError as exc:
         if row.replay_of_id is None:
             raise _LostRace from exc
         raise
+    if not claimed:
+        raise _AlreadyHandled
 
 
 def _accepted_original(row: Hl7Message) -> Hl7Message | None:

@@ -11,7 +11,7 @@ from oncodcc.audit.services import Action
 from oncodcc.core.text import has_control_chars
 from oncodcc.directory.models import Organisation, finess_validator, oid_validator
 
-from . import processing
+from . import channel, processing
 from .models import Hl7Message, Hl7Sender
 
 # Audit action of this channel (not patient data: never in a patient's access history).
@@ -26,7 +26,7 @@ class SenderError(ValueError):
 class Registration:
     sender: Hl7Sender
     organisation_created: bool
-    sender_status: str  # "created" | "reactivated" | "unchanged"
+    sender_status: str  # "created" | "reactivated" | "updated" | "unchanged"
 
 
 def finess_key_ok(finess: str) -> bool:
@@ -48,13 +48,35 @@ def _check(value: str, label: str, limit: int) -> str:
     return value
 
 
+def _authentication(cert_fingerprint: str | None, cert_subject: str | None,
+                    allowed_networks: list[str] | None) -> dict:
+    """The authentication options given (None: not given, left as they are), validated and normalised."""
+    values = {}
+    try:
+        if cert_fingerprint is not None:
+            values["cert_fingerprint"] = channel.normalize_fingerprint(cert_fingerprint)
+        if cert_subject is not None:
+            channel.parse_subject(cert_subject)
+            values["cert_subject"] = cert_subject.strip()
+            if len(values["cert_subject"]) > 300:
+                raise ValueError("Sujet de certificat trop long (300 caractères au plus).")
+        if allowed_networks is not None:
+            values["allowed_networks"] = channel.format_networks(channel.parse_networks(" ".join(allowed_networks)))
+    except ValueError as exc:
+        raise SenderError(str(exc)) from None
+    return values
+
+
 @transaction.atomic
-def register_sender(*, actor, application: str, facility: str, oid: str, name: str = "",
-                    finess: str = "") -> Registration:
+def register_sender(*, actor, application: str, facility: str, oid: str, name: str = "", finess: str = "",
+                    cert_fingerprint: str | None = None, cert_subject: str | None = None,
+                    allowed_networks: list[str] | None = None) -> Registration:
     """Register (or reactivate) the sender APP/FAC for the organisation with this OID, created as a site (EG)
-    when no organisation has that OID. Raises SenderError."""
+    when no organisation has that OID; set how it authenticates (channel.py) when those options are given (None
+    leaves them as they are, "" or [] clears them). Raises SenderError."""
     application = _check(application, "Application émettrice (MSH-3)", 100)
     facility = _check(facility, "Établissement émetteur (MSH-4)", 100)
+    authentication = _authentication(cert_fingerprint, cert_subject, allowed_networks)
     oid, finess = (oid or "").strip(), (finess or "").strip().upper()
     try:
         oid_validator(oid)
@@ -82,28 +104,41 @@ def register_sender(*, actor, application: str, facility: str, oid: str, name: s
         organisation = Organisation.objects.create(kind=Organisation.Kind.SITE, name=name, finess=finess, oid=oid)
         created = True
     sender = Hl7Sender.objects.select_for_update().filter(application=application, facility=facility).first()
+    changed = []
     if sender is None:
-        sender = Hl7Sender.objects.create(application=application, facility=facility, organisation=organisation)
-        status = "created"
+        sender = Hl7Sender.objects.create(application=application, facility=facility, organisation=organisation,
+                                          **authentication)
+        status, changed = "created", sorted(name for name, value in authentication.items() if value)
     elif sender.organisation_id != organisation.pk:
         raise SenderError(f"L'émetteur {sender} est déjà enregistré pour « {sender.organisation} » "
                           f"(OID {sender.organisation.oid}).")
-    elif not sender.active:
-        sender.active = True
-        sender.save(update_fields=["active"])
-        status = "reactivated"
     else:
-        status = "unchanged"
+        changed = sorted(name for name, value in authentication.items() if getattr(sender, name) != value)
+        status = "reactivated" if not sender.active else "updated" if changed else "unchanged"
+        for name in changed:
+            setattr(sender, name, authentication[name])
+        if status != "unchanged":
+            sender.active = True
+            sender.save(update_fields=["active", *changed])
     audit.record(actor=actor, action=SENDER_REGISTER, obj=sender,
                  details={"sender": str(sender), "organisation": organisation.pk, "organisation_created": created,
-                          "status": status})
+                          "status": status, "authentication": changed})
     return Registration(sender, created, status)
+
+
+class ReplayRefused(ValueError):
+    """The logged message cannot be replayed: French reason."""
 
 
 @transaction.atomic
 def replay(*, actor, message: Hl7Message) -> Hl7Message:
     """Process the stored raw bytes again (dedupe bypassed) as a NEW log row pointing to the original. The new
-    row's own processing is one inner transaction: a failure is recorded on it, like for any message."""
+    row's own processing is one inner transaction: a failure is recorded on it, like for any message. A row that
+    does not hold the whole message (refused before processing: header only; truncated) raises ReplayRefused."""
+    if len(bytes(message.raw or b"")) != message.size:
+        raise ReplayRefused(f"Message n° {message.pk} non rejouable : le journal n'en conserve que l'en-tête "
+                            f"({message.size} octets reçus, refusé avant traitement ou trop volumineux) ; "
+                            "demandez à l'établissement de le renvoyer.")
     new = processing.receive(bytes(message.raw), peer="rejeu", replay_of=message)
     audit.record(actor=actor, action=Action.HL7_REPLAY, patient_id=new.patient_id or message.patient_id, obj=new,
                  details={"original": message.pk, "replay": new.pk, "state": new.state, "ack_code": new.ack_code})

@@ -31,25 +31,41 @@ def a28(hospital, **kwargs):
                               birth_date=date(1990, 2, 3), sex="F"), **kwargs)
 
 
-def test_replay_after_registering_the_sender(client, sysadmin, hospital):
-    """The classic case: a hospital sends before being registered (AR), the administrator registers it, then
-    replays the message from the log."""
-    handle_message(a28(hospital))
+def test_message_of_an_unknown_sender_is_not_replayable_its_resend_is_accepted(client, sysadmin, hospital):
+    """A hospital sends before being registered: AR, and the log keeps its header only (never the whole frame of
+    an unknown sender). Once registered, replaying that row is refused with a clear reason; the hospital's resend
+    is accepted."""
+    payload = a28(hospital, control="EARLY-1")
+    assert m.ack_code(handle_message(payload)) == "AR"
     original = Hl7Message.objects.get()
-    assert original.state == "rejected"
+    assert (original.state, original.control_id, original.size) == ("rejected", "EARLY-1", len(payload))
+    assert b"PID" not in bytes(original.raw)
     Hl7Sender.objects.create(application=m.APP, facility=m.FACILITY, organisation=hospital)
     client.force_login(sysadmin)
 
     response = client.post(LOG, {"action": "replay", "_selected_action": [original.pk]}, follow=True)
 
     assert response.status_code == 200
+    assert "non rejouable" in response.content.decode()
+    assert Hl7Message.objects.count() == 1 and not Patient.objects.exists()
+    assert not AuditEvent.objects.filter(action="hl7.replay").exists()
+    assert m.ack_code(handle_message(payload)) == "AA"
+    assert Patient.objects.get().birth_name == "ÉTIENNE"
+
+
+def test_replay_of_a_logged_message_is_audited(client, sysadmin, sender, hospital):
+    handle_message(a28(hospital, control="AUD-1"))
+    original = Hl7Message.objects.get()
+    client.force_login(sysadmin)
+
+    response = client.post(LOG, {"action": "replay", "_selected_action": [original.pk]}, follow=True)
+
+    assert "rejoué" in response.content.decode()
     replayed = Hl7Message.objects.exclude(pk=original.pk).get()
     assert (replayed.replay_of, replayed.state, replayed.ack_code) == (original, "accepted", "AA")
     assert bytes(replayed.raw) == bytes(original.raw)
-    assert "rejoué" in response.content.decode()
-    patient = Patient.objects.get()
     event = AuditEvent.objects.get(action="hl7.replay")
-    assert (event.actor_id, event.patient_id) == (sysadmin.pk, patient.pk)
+    assert (event.actor_id, event.patient_id) == (sysadmin.pk, Patient.objects.get().pk)
     assert event.details["original"] == original.pk
 
 
@@ -136,3 +152,24 @@ def test_sender_model_validation_names_the_oid():
     sender = Hl7Sender(application="A", facility="B", organisation=f.OrganisationFactory(oid=""))
     with pytest.raises(ValidationError, match="OID"):
         sender.full_clean()
+
+
+def test_sender_form_sets_and_checks_the_authentication(client, admin_dsrc):
+    hospital = f.OrganisationFactory()
+    client.force_login(admin_dsrc)
+    base = {"application": "DPI", "facility": "CH", "organisation": hospital.pk, "active": "on"}
+
+    page = client.get("/admin/hl7v2/hl7sender/add/").content.decode()
+    assert all(name in page for name in ("cert_fingerprint", "cert_subject", "allowed_networks"))
+    refused = client.post("/admin/hl7v2/hl7sender/add/", {**base, "allowed_networks": "10.0.0.0/40"})
+    assert refused.status_code == 200 and "Réseau invalide" in refused.content.decode()
+    assert not Hl7Sender.objects.exists()
+
+    accepted = client.post("/admin/hl7v2/hl7sender/add/", {
+        **base, "cert_fingerprint": ":".join(["0F"] * 32), "cert_subject": "CN=dpi.ch.fr,O=CH",
+        "allowed_networks": "10.2.0.0/16 192.0.2.7"})
+    assert accepted.status_code == 302
+    sender = Hl7Sender.objects.get()
+    assert (sender.cert_fingerprint, sender.allowed_networks) == ("0f" * 32, "10.2.0.0/16\n192.0.2.7/32")
+    event = AuditEvent.objects.get(action="hl7.sender_register")
+    assert "cert_fingerprint" in event.details["fields"]

@@ -92,3 +92,40 @@ def test_senders_and_replay():
     assert Hl7Message.objects.filter(replay_of__isnull=False).count() == 1
     with pytest.raises(CommandError, match="absent du journal"):
         dcc("replay", "999999")
+
+
+def test_register_sender_with_its_authentication_then_list_it():
+    f.OrganisationFactory(oid="1.2.250.1.999.43")
+    fingerprint = ":".join(["AB"] * 32)
+    out = dcc("register-sender", "--application", "DPI", "--facility", "CHX", "--oid", "1.2.250.1.999.43",
+              "--cert-fingerprint", f"sha256 Fingerprint={fingerprint}", "--cert-subject", "CN=dpi.chx.fr,O=CH X",
+              "--allow-network", "10.2.0.0/16", "--allow-network", "192.0.2.7")
+
+    sender = Hl7Sender.objects.get()
+    assert (sender.cert_fingerprint, sender.cert_subject, sender.allowed_networks) == (
+        "ab" * 32, "CN=dpi.chx.fr,O=CH X", "10.2.0.0/16\n192.0.2.7/32")
+    assert "enregistré" in out and "10.2.0.0/16" in out
+    event = AuditEvent.objects.get(action="hl7.sender_register")
+    assert event.details["authentication"] == ["allowed_networks", "cert_fingerprint", "cert_subject"]
+
+    listing = dcc("senders")
+    assert f"empreinte SHA-256 {'ab' * 32}" in listing and "sujet CN=dpi.chx.fr,O=CH X" in listing
+    assert "réseaux 10.2.0.0/16, 192.0.2.7/32" in listing
+
+    out = dcc("register-sender", "--application", "DPI", "--facility", "CHX", "--oid", "1.2.250.1.999.43",
+              "--allow-network", "")
+    sender.refresh_from_db()
+    assert "mis à jour" in out and sender.allowed_networks == "" and sender.cert_fingerprint == "ab" * 32
+
+
+@pytest.mark.parametrize(("option", "value", "message"), [
+    ("--cert-fingerprint", "12:34", "Empreinte SHA-256 invalide"),
+    ("--cert-subject", "pas un sujet", "Sujet de certificat illisible"),
+    ("--allow-network", "10.2.0.0/33", "Réseau invalide : 10.2.0.0/33"),
+])
+def test_bad_authentication_options_are_refused(option, value, message):
+    f.OrganisationFactory(oid="1.2.250.1.999.44")
+    with pytest.raises(CommandError, match=message):
+        dcc("register-sender", "--application", "DPI", "--facility", "CHY", "--oid", "1.2.250.1.999.44",
+            option, value)
+    assert not Hl7Sender.objects.exists()

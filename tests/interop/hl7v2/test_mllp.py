@@ -257,7 +257,7 @@ def test_idle_connection_is_closed(start_listener, hospital):
 def test_processing_threads_are_bounded(start_listener):
     active, peak, lock = 0, 0, threading.Lock()
 
-    def slow(payload: bytes, *, peer: str = "") -> bytes:
+    def slow(payload: bytes, *, peer: str = "", channel=None) -> bytes:
         nonlocal active, peak
         with lock:
             active += 1
@@ -288,7 +288,7 @@ def test_processing_threads_are_bounded(start_listener):
 
 
 def test_a_handler_that_raises_still_gets_an_answer(start_listener):
-    def broken(payload: bytes, *, peer: str = "") -> bytes:
+    def broken(payload: bytes, *, peer: str = "", channel=None) -> bytes:
         raise RuntimeError("bug")
 
     listener = start_listener(handler=broken)
@@ -302,10 +302,10 @@ def test_a_handler_that_raises_still_gets_an_answer(start_listener):
 def test_graceful_stop_finishes_the_message_in_flight(start_listener, hospital):
     entered, release = threading.Event(), threading.Event()
 
-    def gated(payload: bytes, *, peer: str = "") -> bytes:
+    def gated(payload: bytes, *, peer: str = "", channel=None) -> bytes:
         entered.set()
         release.wait(TIMEOUT)
-        return handle_message(payload, peer=peer)
+        return handle_message(payload, peer=peer, channel=channel)
 
     listener = start_listener(handler=gated)
     idle = Client(listener.port)

@@ -22,7 +22,8 @@ def start(tmp_path) -> tuple[subprocess.Popen, int]:
     # An empty database (no tables) in a temp dir: the listener must start without touching it.
     env = {**os.environ, "DCC_VAR_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/empty.sqlite3",
            "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen([str(Path(sys.executable).parent / "dcc"), "mllp", "--host", "127.0.0.1", "--port", "0"],
+    # manage.py of this checkout (the `dcc` entry point of a shared virtualenv may import another checkout).
+    process = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "mllp", "--host", "127.0.0.1", "--port", "0"],
                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     ready, _, _ = select.select([process.stdout], [], [], 60)
     assert ready, "pas de bannière"

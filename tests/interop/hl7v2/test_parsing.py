@@ -54,10 +54,11 @@ def test_ack_text_is_escaped_and_read_back_by_python_hl7():
 
 
 @pytest.mark.django_db
-def test_log_row_of_a_refused_utf8_message_reads_back(db):
+def test_log_row_of_a_refused_utf8_message_reads_back(sender):
     from oncodcc.interop.hl7v2.processing import handle_message
 
-    handle_message("MSH|^~\\&|INCONNU|FAC|||2026||ADT^A28^ADT_A05|C1|P|2.5|||||FRA|UNICODE UTF-8\r"
+    # A registered sender's message refused by the processing (unsupported type) is logged whole.
+    handle_message(f"MSH|^~\\&|{sender.application}|{sender.facility}|||2026||ZZZ^Z01|C1|P|2.5|||||FRA|UNICODE UTF-8\r"
                    "PID|1||1^^^X&1.2.3&ISO^PI||ÉLÉONORE^Zoé".encode())
 
     row = Hl7Message.objects.get()

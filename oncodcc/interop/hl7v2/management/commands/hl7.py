@@ -1,4 +1,5 @@
-"""`dcc hl7 register-sender --application APP --facility FAC --oid OID --name NAME [--finess FINESS]` |
+"""`dcc hl7 register-sender --application APP --facility FAC --oid OID --name NAME [--finess FINESS]
+[--cert-fingerprint SHA256] [--cert-subject 'CN=…,O=…'] [--allow-network CIDR]…` |
 `dcc hl7 senders` | `dcc hl7 replay ID`: the HL7 v2 channel from the command line (hospital onboarding)."""
 
 from django.core.management.base import BaseCommand, CommandError
@@ -23,6 +24,15 @@ class Command(BaseCommand):
         register.add_argument("--oid", required=True, help="OID de l'établissement (autorité d'affectation des IPP).")
         register.add_argument("--name", default="", help="Nom de l'établissement (pour le créer).")
         register.add_argument("--finess", default="", help="FINESS géographique de l'établissement (création).")
+        register.add_argument("--cert-fingerprint", default=None,
+                              help="Empreinte SHA-256 du certificat client TLS de l'émetteur "
+                                   "(openssl x509 -noout -fingerprint -sha256 ; \"\" l'efface).")
+        register.add_argument("--cert-subject", default=None,
+                              help="Sujet exigé du certificat client, p. ex. 'CN=dpi.chu-exemple.fr,O=CHU Exemple' "
+                                   "(\"\" l'efface).")
+        register.add_argument("--allow-network", action="append", default=None, metavar="CIDR",
+                              help="Réseau source autorisé (répétable, p. ex. 10.2.0.0/16) ; remplace la liste ; "
+                                   "--allow-network \"\" la vide (toute adresse).")
         sub.add_parser("senders", help="Liste les émetteurs enregistrés.")
         replay = sub.add_parser("replay", help="Rejoue un message du journal (nouvelle ligne, doublons ignorés).")
         replay.add_argument("id", type=int, help="Numéro du message dans le journal.")
@@ -30,10 +40,12 @@ class Command(BaseCommand):
     def handle(self, *args, action, **options):
         return getattr(self, "_" + action.replace("-", "_"))(**options)
 
-    def _register_sender(self, *, application, facility, oid, name, finess, **options):
+    def _register_sender(self, *, application, facility, oid, name, finess, cert_fingerprint, cert_subject,
+                         allow_network, **options):
         try:
             result = services.register_sender(actor=OPERATOR, application=application, facility=facility, oid=oid,
-                                              name=name, finess=finess)
+                                              name=name, finess=finess, cert_fingerprint=cert_fingerprint,
+                                              cert_subject=cert_subject, allowed_networks=allow_network)
         except services.SenderError as exc:
             raise CommandError(str(exc), returncode=1) from exc
         organisation = result.sender.organisation
@@ -42,8 +54,10 @@ class Command(BaseCommand):
                               + (f", FINESS {organisation.finess})" if organisation.finess else ")"))
         else:
             self.stdout.write(f"Organisation existante : {organisation} (OID {organisation.oid})")
-        verb = {"created": "enregistré", "reactivated": "réactivé", "unchanged": "déjà enregistré et actif"}
+        verb = {"created": "enregistré", "reactivated": "réactivé", "updated": "mis à jour",
+                "unchanged": "déjà enregistré et actif"}
         self.stdout.write(self.style.SUCCESS(f"Émetteur {result.sender} {verb[result.sender_status]}."))
+        self.stdout.write(f"Authentification : {result.sender.authentication_label()}")
 
     def _senders(self, **options):
         senders = Hl7Sender.objects.select_related("organisation").order_by("application", "facility")
@@ -51,12 +65,16 @@ class Command(BaseCommand):
             self.stdout.write("Aucun émetteur HL7 enregistré.")
         for sender in senders:
             self.stdout.write(f"{sender.pk}\t{sender}\t{sender.organisation}\tOID {sender.organisation.oid}\t"
-                              f"{'actif' if sender.active else 'inactif'}")
+                              f"{'actif' if sender.active else 'inactif'}\t"
+                              f"authentification : {sender.authentication_label()}")
 
     def _replay(self, *, id, **options):
         message = Hl7Message.objects.filter(pk=id).first()
         if message is None:
             raise CommandError(f"Message n° {id} absent du journal.", returncode=1)
-        new = services.replay(actor=OPERATOR, message=message)
+        try:
+            new = services.replay(actor=OPERATOR, message=message)
+        except services.ReplayRefused as exc:
+            raise CommandError(str(exc), returncode=1) from exc
         self.stdout.write(f"Message n° {message.pk} rejoué : nouveau message n° {new.pk}, "
                           f"{new.get_state_display()} ({new.ack_code})" + (f" — {new.error}" if new.error else ""))
