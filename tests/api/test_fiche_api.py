@@ -134,12 +134,17 @@ def test_outsider_gets_403(fiche, outsider):
 
 
 def test_reader_who_cannot_edit_gets_403_on_put(fiche, board):
-    admin_3c = f.UserFactory(role="admin_3c", organisation=board.managing_3c)
+    # A 3C administrator who is also a doctor of the board reads the fiche as a doctor, but edits nothing.
+    admin_3c = f.DoctorFactory(role="admin_3c", organisation=board.managing_3c)
+    f.add_member(board, admin_3c.practitioner)
     client = client_for(admin_3c)
     assert client.get(url(fiche.pk)).status_code == 200
     response = put(client, fiche.pk, {"lock_version": 0, "case_summary": "admin"})
     assert response.status_code == 403
     assert response.json()["detail"]
+    # As an administrator only, the fiche does not open at all (issue 9).
+    admin_only = client_for(f.UserFactory(role="admin_3c", organisation=board.managing_3c))
+    assert admin_only.get(url(fiche.pk)).status_code == 403
 
 
 def test_unknown_fiche_is_a_404(api):
