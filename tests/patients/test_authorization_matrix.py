@@ -1,148 +1,192 @@
-"""Who may see a patient, as a matrix: role × relation to the patient × action. Any leaking cell fails.
+"""The authorization matrix, generated from the policy (core.policy registries): every role × every relation a user
+can hold with a patient × every patient permission, then the same cells through the HTTP screens (record, fiche,
+PPS, access history, meeting mode) and the search. A permission or a relation registered without a row here fails
+`test_the_matrix_covers_the_policy`; any leaking cell fails its own test.
 
-Relations: none; creator of the record; care team; member/staff of a board where the patient is registered; of a board where the
-patient WAS registered (withdrawn); of another board only; active break-the-glass; expired break-the-glass.
+Every matrix user is linked to a practitioner, so that the clinical relations (care team, GP, board member, doctor
+of a registration) are tried for administrators and the DPO too: they open a record to any role (an administrator
+who is also the patient's doctor), while the case-work relations (creator, board secretariat, break-the-glass)
+open it only to the roles that work on cases.
 """
 
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from oncodcc.accounts.models import Role
 from oncodcc.audit.models import AuditEvent, BreakGlassAccess
-from oncodcc.patients import access, selectors, services
+from oncodcc.careplans.models import CarePlan
+from oncodcc.core import policy
+from oncodcc.patients import selectors, services
+from oncodcc.patients import policy as patient_policy
 from oncodcc.patients.models import CareTeamMember
 from oncodcc.rcp.models import Registration
 from tests import factories as f
 
-ROLES = [Role.DOCTOR, Role.COORDINATOR, Role.SECRETARY, Role.ADMIN_3C, Role.ADMIN_DSRC, Role.DPO, Role.SYSADMIN]
-RELATIONS = ["none", "creator", "care_team", "board", "former_board", "other_board", "break_glass", "expired_break_glass"]
-CLINICAL = {Role.DOCTOR, Role.COORDINATOR}
-WRITERS = {Role.DOCTOR, Role.COORDINATOR, Role.SECRETARY}
-BOARD_RELATED = {Role.DOCTOR, Role.COORDINATOR, Role.SECRETARY, Role.ADMIN_3C, Role.ADMIN_DSRC}
+ROLES = list(Role)
+CASE_WORKERS = {Role.DOCTOR, Role.COORDINATOR, Role.SECRETARY}
+ADMINISTRATORS = {Role.ADMIN_3C, Role.ADMIN_DSRC, Role.SYSADMIN}
+
+# Relations registered by the apps (what each one gives is read from the registry: clinical or case-work) ...
+# ... and the near misses that must open nothing (or only what their role's own rule gives).
+NEAR_MISSES = ["none", "expired_break_glass", "withdrawn_registration", "administered_board", "other_board"]
 
 
-def make_user(role: str):
-    if role in CLINICAL:
-        return f.DoctorFactory(role=role)
-    return f.UserFactory(role=role, is_staff=role in {Role.ADMIN_3C, Role.ADMIN_DSRC, Role.SYSADMIN})
-
-
-def relate_to_board(user, board) -> None:
-    """Give the user the relation its role has with a board: member, secretary, 3C or DSRC staff."""
-    if user.role in CLINICAL:
-        f.add_member(board, user.practitioner, coordinator=user.role == Role.COORDINATOR)
-    elif user.role == Role.SECRETARY:
-        board.secretaries.add(user)
-    elif user.role == Role.ADMIN_DSRC:
-        user.organisation = board.managing_3c.parent
-        user.save()
-    else:  # 3C admin, and the DPO / sysadmin attached to the 3C: only the 3C admin gains access from it
-        user.organisation = board.managing_3c
-        user.save()
-
-
-def setup_relation(user, relation: str):
+def _setup(user, relation: str):
+    """A patient registered on a board, the fiche of that registration, a PPS; and the user's relation."""
     patient = f.PatientFactory()
     board = f.BoardFactory()
     registration = f.RegistrationFactory(patient=patient, meeting=f.MeetingFactory(board=board))
-    if relation == "creator":
+    author = f.DoctorFactory()
+    fiche = f.complete_fiche(registration, created_by=author)
+    f.mark_validated(fiche, by=author)
+    plan = CarePlan.objects.create(patient=patient, fiche=fiche, kind=CarePlan.Kind.PPS, created_by=author)
+    if relation == "care_team":
+        CareTeamMember.objects.create(patient=patient, practitioner=user.practitioner)
+    elif relation == "gp":
+        patient.gp = user.practitioner
+        patient.save()
+    elif relation == "creator":
         patient.created_by = user
         patient.save()
-    elif relation == "care_team" and user.practitioner_id:
-        CareTeamMember.objects.create(patient=patient, practitioner=user.practitioner)
-    elif relation in {"board", "former_board"}:
-        relate_to_board(user, board)
-        if relation == "former_board":
-            registration.status = Registration.Status.WITHDRAWN
-            registration.save()
-    elif relation == "other_board":
-        relate_to_board(user, f.BoardFactory(managing_3c=f.CccFactory()))
     elif relation in {"break_glass", "expired_break_glass"}:
         expires = timezone.now() + (timedelta(hours=2) if relation == "break_glass" else timedelta(minutes=-1))
         BreakGlassAccess.objects.create(user=user, patient=patient, reason="Urgence : patient hospitalisé la nuit",
                                         expires_at=expires)
-    return patient
+    elif relation in {"board_member", "withdrawn_registration"}:
+        f.add_member(board, user.practitioner)
+        if relation == "withdrawn_registration":
+            registration.status = Registration.Status.WITHDRAWN
+            registration.save()
+    elif relation == "board_staff":
+        board.secretaries.add(user)
+    elif relation == "registration_doctor":
+        registration.requesting_doctor = user.practitioner
+        registration.save()
+    elif relation == "administered_board":
+        user.organisation = board.managing_3c.parent if user.role == Role.ADMIN_DSRC else board.managing_3c
+        user.save()
+    elif relation == "other_board":
+        f.add_member(f.BoardFactory(), user.practitioner)
+    return patient, registration, fiche, plan
 
 
-def expected_view(role: str, relation: str) -> bool:
-    if relation == "creator":
-        return role in WRITERS
-    if relation == "care_team":
-        return role in CLINICAL
-    if relation in {"board", "former_board"}:
-        return role in BOARD_RELATED
-    return relation == "break_glass"
+SETUPS = {*NEAR_MISSES, "care_team", "gp", "creator", "break_glass", "board_member", "board_staff",
+          "registration_doctor"}
 
 
-def expected_history(role: str, relation: str) -> bool:
-    return role == Role.DPO or (relation == "care_team" and role in CLINICAL)
+def opens_record(role: str, relation: str) -> bool:
+    registered = policy.patient_relations()
+    if relation in registered:
+        return registered[relation].clinical or role in CASE_WORKERS
+    # The 3C's secretaries and coordinators handle the cases of its boards (rcp.policy, board_staff).
+    return relation == "administered_board" and role in {Role.SECRETARY, Role.COORDINATOR}
 
 
+def expected(permission: str, role: str, relation: str) -> bool:
+    record = opens_record(role, relation)
+    return {
+        patient_policy.VIEW_RECORD: record,
+        patient_policy.EDIT: record and role in CASE_WORKERS,
+        patient_policy.VIEW_IDENTITY: record or role in {Role.DPO, Role.ADMIN_DSRC, Role.SYSADMIN},
+        patient_policy.VIEW_HISTORY: role == Role.DPO or relation in {"care_team", "gp"},
+        patient_policy.CREATE: role in CASE_WORKERS,
+        patient_policy.REGISTER: role in CASE_WORKERS,
+        patient_policy.BREAK_GLASS: role in CASE_WORKERS,
+        patient_policy.REVIEW_IDENTITIES: role in {Role.ADMIN_DSRC, Role.SYSADMIN},
+        patient_policy.SEARCH_IDENTITIES: role == Role.DPO,
+        patient_policy.AUDIT_BREAK_GLASS: role == Role.DPO,
+    }[permission]
+
+
+PATIENT_PERMISSIONS = [name for name in policy.permissions() if name.startswith("patient.")]
+RELATIONS = sorted(SETUPS)
 CELLS = [(role, relation) for role in ROLES for relation in RELATIONS]
 
 
+def test_the_matrix_covers_the_policy():
+    assert set(policy.patient_relations()) <= SETUPS, "a relation was registered without a matrix row"
+    for name in PATIENT_PERMISSIONS:
+        expected(name, Role.DOCTOR, "none")  # KeyError: a permission without an expected column
+
+
+def make_user(role: str):
+    return f.DoctorFactory(role=role, is_staff=role in ADMINISTRATORS)
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize(("role", "relation"), CELLS, ids=[f"{r}-{rel}" for r, rel in CELLS])
+@pytest.mark.parametrize(("role", "relation"), CELLS, ids=[f"{r.value}-{rel}" for r, rel in CELLS])
 def test_matrix(role, relation, client):
     user = make_user(role)
-    patient = setup_relation(user, relation)
-    can_view = expected_view(role, relation)
+    patient, registration, fiche, plan = _setup(user, relation)
+    record = opens_record(role, relation)
 
-    # rules / predicates
-    assert access.can_view_patient(user, patient) is can_view
-    assert user.has_perm("patients.view_patient_record", patient) is can_view
-    assert access.can_edit_patient(user, patient) is (can_view and role in WRITERS)
-    assert access.can_view_access_history(user, patient) is expected_history(role, relation)
-    assert access.accessible_patients(user).filter(pk=patient.pk).exists() is can_view
+    for name in PATIENT_PERMISSIONS:
+        assert policy.has_permission(user, name, patient) is expected(name, role, relation), name
+    assert patient_policy.accessible_patients(user).filter(pk=patient.pk).exists() is record
 
-    # selector: the record read is refused and audited as refused, or allowed and audited as a view
-    if can_view:
+    # The selector refuses and audits the refusal in the patient's history, or allows and audits the view.
+    if record:
         assert selectors.get_patient(user=user, patient_id=patient.pk) == patient
         assert AuditEvent.objects.filter(patient_id=patient.pk, actor_id=user.pk, action="patient.view").exists()
     else:
-        with pytest.raises(access.AccessDenied):
+        with pytest.raises(policy.AccessDenied):
             selectors.get_patient(user=user, patient_id=patient.pk)
-        assert AuditEvent.objects.filter(patient_id=patient.pk, actor_id=user.pk, action="patient.access_denied").exists()
+        assert AuditEvent.objects.filter(patient_id=patient.pk, actor_id=user.pk,
+                                         action="patient.access_denied").exists()
 
-    # search by partial name never lists a patient one cannot open
+    # A partial name never lists a patient one cannot open (the DPO sees identities only, for the history).
     results = selectors.search_patients(user=user, query=selectors.parse_query(patient.birth_name[:4]))
-    assert (patient in results.accessible) is can_view
+    assert (patient in results.accessible) is (record and role != Role.DPO)
     assert patient not in results.restricted
+    assert (patient in results.identities) is (role == Role.DPO)
 
-    # the HTTP record page agrees
+    # Every screen with the patient's clinical content agrees with the policy.
     client.force_login(user)
-    response = client.get(f"/patients/{patient.pk}/")
-    assert response.status_code == (200 if can_view else 403)
+    status = 200 if record else 403
+    assert client.get(f"/patients/{patient.pk}/").status_code == status
+    assert client.get(f"/rcp/fiches/{fiche.pk}/").status_code == status
+    assert client.get(f"/rcp/fiches/{fiche.pk}/impression/").status_code == status
+    assert client.get(f"/pps/{plan.pk}/").status_code == status
+    assert client.get(f"/api/v1/fiches/{fiche.pk}").status_code == status
+    assert client.get(f"/rcp/inscriptions/{registration.pk}/").status_code == status
     history = client.get(f"/patients/{patient.pk}/acces/")
-    assert history.status_code == (200 if expected_history(role, relation) else 403)
+    assert history.status_code == (200 if expected(patient_policy.VIEW_HISTORY, role, relation) else 403)
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
-def test_break_the_glass_is_for_care_roles_only(role):
+def test_break_the_glass_is_for_case_roles_only(role):
     user = make_user(role)
     patient = f.PatientFactory()
-    if role in WRITERS:
+    if role in CASE_WORKERS:
         services.break_the_glass(actor=user, patient=patient, reason="Patient vu aux urgences cette nuit, avis demandé")
-        assert access.can_view_patient(user, patient)
+        assert policy.has_permission(user, patient_policy.VIEW_RECORD, patient)
         event = AuditEvent.objects.get(action="patient.break_glass", patient_id=patient.pk)
         assert event.reason.startswith("Patient vu aux urgences")
     else:
         with pytest.raises(PermissionDenied):
             services.break_the_glass(actor=user, patient=patient, reason="Curiosité administrative non justifiée")
-        assert not access.can_view_patient(user, patient)
+        assert not BreakGlassAccess.objects.exists()
+        assert not policy.has_permission(user, patient_policy.VIEW_RECORD, patient)
 
 
 @pytest.mark.django_db
 def test_break_the_glass_needs_a_real_reason():
-    from django.core.exceptions import ValidationError
-
     user = make_user(Role.DOCTOR)
     patient = f.PatientFactory()
     with pytest.raises(ValidationError):
         services.break_the_glass(actor=user, patient=patient, reason="urgence")
     assert not BreakGlassAccess.objects.exists()
-    assert not access.can_view_patient(user, patient)
+    assert not policy.has_permission(user, patient_policy.VIEW_RECORD, patient)
+
+
+def test_unknown_permission_is_a_programming_error():
+    with pytest.raises(LookupError):
+        policy.has_permission(None, "patient.read_minds")
+
+
+def test_access_denied_is_a_permission_denied():
+    assert issubclass(policy.AccessDenied, PermissionDenied)
