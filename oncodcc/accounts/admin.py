@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from oncodcc.core.admin import MANAGERS, RoleAdmin, is_manager
+from oncodcc.core.policy import register
 from oncodcc.directory.models import Organisation
 
 from .models import ADMIN_ROLES, Role, User
@@ -77,8 +78,9 @@ def may_hold(actor, *, role, is_superuser: bool, is_staff: bool, organisation) -
     return organisation is not None and assignable_organisations(actor).filter(pk=organisation.pk).exists()
 
 
+@register("account.manage", "Gérer un compte (rôle, rattachement, mot de passe)")
 def may_manage(actor, account) -> bool:
-    return may_hold(actor, role=account.role, is_superuser=account.is_superuser, is_staff=account.is_staff,
+    return account is not None and may_hold(actor, role=account.role, is_superuser=account.is_superuser, is_staff=account.is_staff,
                     organisation=account.organisation)
 
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from oncodcc.accounts.models import Role
 from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
+from oncodcc.core.policy import is_signed_in, register
 
 from . import admin_audit
 
@@ -69,8 +70,9 @@ class AuditedAdmin(admin.ModelAdmin):
             super().delete_queryset(request, queryset)
 
 
-def is_manager(user) -> bool:
-    return user.is_active and user.is_staff and (user.is_superuser or user.role in MANAGERS)
+@register("admin.access", "Accéder à l'administration (structures, RCP, comptes, configuration)")
+def is_manager(user, obj=None) -> bool:
+    return is_signed_in(user) and user.is_staff and (user.is_superuser or user.role in MANAGERS)
 
 
 class RoleAdmin(AuditedAdmin):

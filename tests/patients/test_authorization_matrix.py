@@ -19,8 +19,8 @@ from oncodcc.accounts.models import Role
 from oncodcc.audit.models import AuditEvent, BreakGlassAccess
 from oncodcc.careplans.models import CarePlan
 from oncodcc.core import policy
-from oncodcc.patients import selectors, services
 from oncodcc.patients import policy as patient_policy
+from oncodcc.patients import selectors, services
 from oncodcc.patients.models import CareTeamMember
 from oncodcc.rcp.models import Registration
 from tests import factories as f

@@ -1,0 +1,106 @@
+"""The board and machine-client parts of the policy, as matrices generated from the registry: every `board.*`,
+`meeting.*` and `fiche.*` permission for every role × relation to a board, and `client.read_patient` for every
+kind of API client. A permission registered without a column here fails `test_every_permission_has_a_matrix`."""
+
+import uuid
+
+import pytest
+
+from oncodcc.accounts.models import Role
+from oncodcc.core import policy
+from oncodcc.interop.smart import access as client_policy
+from oncodcc.interop.smart.models import ApiClient
+from oncodcc.patients.models import PatientIdentifier
+from oncodcc.rcp import policy as rcp_policy
+from oncodcc.rcp.models import Attendance
+from tests import factories as f
+
+BOARD_RELATIONS = ["none", "member", "coordinator", "present_at_meeting", "secretary", "3c", "dsrc"]
+CASE_WORKERS = {Role.DOCTOR, Role.COORDINATOR, Role.SECRETARY}
+
+
+def expected_board(permission: str, role: str, relation: str) -> bool:
+    member = relation in {"member", "coordinator"}
+    administers = (relation == "3c" and role == Role.ADMIN_3C) or (relation == "dsrc" and role == Role.ADMIN_DSRC)
+    # The 3C's secretaries and coordinators handle its boards' cases.
+    case_work = (relation == "secretary" and role in CASE_WORKERS) or (
+        relation == "3c" and role in {Role.SECRETARY, Role.COORDINATOR})
+    organises = relation in {"secretary", "coordinator"} or administers
+    return {
+        rcp_policy.WORK_IN_BOARD: member or case_work or administers,
+        rcp_policy.VIEW_CASES: member or case_work,
+        rcp_policy.ORGANISE_BOARD: organises,
+        rcp_policy.RUN_MEETING: organises or member,
+        rcp_policy.SIGN_FICHE: relation in {"coordinator", "present_at_meeting"},
+    }[permission]
+
+
+BOARD_PERMISSIONS = [n for n in policy.permissions() if n.split(".")[0] in {"board", "meeting", "fiche"}]
+CLIENT_PERMISSIONS = [n for n in policy.permissions() if n.startswith("client.")]
+
+
+def test_every_permission_has_a_matrix():
+    for name in BOARD_PERMISSIONS:
+        expected_board(name, Role.DOCTOR, "none")
+    assert CLIENT_PERMISSIONS == [client_policy.READ_PATIENT]
+    subjects = {name.split(".")[0] for name in policy.permissions()}
+    assert subjects == {"patient", "board", "meeting", "fiche", "client", "admin", "account"}, subjects
+
+
+CELLS = [(role, relation) for role in Role for relation in BOARD_RELATIONS]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "relation"), CELLS, ids=[f"{r.value}-{rel}" for r, rel in CELLS])
+def test_board_matrix(role, relation):
+    user = f.DoctorFactory(role=role)
+    board = f.BoardFactory()
+    meeting = f.MeetingFactory(board=board)
+    registration = f.RegistrationFactory(meeting=meeting)
+    fiche = f.complete_fiche(registration, created_by=f.DoctorFactory())
+    if relation in {"member", "coordinator"}:
+        f.add_member(board, user.practitioner, coordinator=relation == "coordinator")
+    elif relation == "present_at_meeting":
+        Attendance.objects.create(meeting=meeting, practitioner=user.practitioner)
+    elif relation == "secretary":
+        board.secretaries.add(user)
+    elif relation == "3c":
+        user.organisation = board.managing_3c
+        user.save()
+    elif relation == "dsrc":
+        user.organisation = board.managing_3c.parent
+        user.save()
+    for name in BOARD_PERMISSIONS:
+        obj = fiche if name.startswith("fiche.") else board
+        assert policy.has_permission(user, name, obj) is expected_board(name, role, relation), name
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["knows_by_ipp", "sent_a_document", "regional", "other_hospital"])
+def test_client_matrix(kind):
+    patient = f.PatientFactory()
+    hospital = f.OrganisationFactory()
+    other = f.OrganisationFactory()
+    organisation = {"regional": None, "other_hospital": other}.get(kind, hospital)
+    client = ApiClient.objects.create(name=f"Client {kind}", organisation=organisation, scopes="system/*.read")
+    if kind in {"knows_by_ipp", "other_hospital"}:
+        PatientIdentifier.objects.create(patient=patient, system=hospital.oid, value="IPP1", organisation=hospital)
+    elif kind == "sent_a_document":
+        from oncodcc.documents.models import Document
+
+        Document.objects.create(patient=patient, sender=hospital, kind=Document.Kind.RECEIVED, type_code="11526-1",
+                                title="CR-ACP", set_id=uuid.uuid4(), version_number=1)
+    assert policy.has_permission(client, client_policy.READ_PATIENT, patient) is (kind != "other_hospital")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(Role))
+def test_admin_access_matrix(role, client):
+    """Administrators reach the administration; clinicians, secretaries and the DPO do not (account.manage is
+    the matrix of tests/accounts/test_admin_rights.py)."""
+    user = f.DoctorFactory(role=role, is_staff=True, is_superuser=role == Role.SYSADMIN)
+    allowed = role in {Role.ADMIN_3C, Role.ADMIN_DSRC, Role.SYSADMIN}
+    assert policy.has_permission(user, "admin.access") is allowed
+    client.force_login(user)
+    response = client.get("/admin/")
+    assert (response.status_code == 200) is allowed
