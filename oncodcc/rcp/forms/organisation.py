@@ -204,7 +204,7 @@ class RegistrationForm(StyledForm, RegistrationFieldsMixin):
         if outside_relations:
             # Registering opens the record to the board: break-the-glass, with a reason the DPO reads.
             self.fields["outside_relations_reason"] = forms.CharField(
-                label="Motif de l'inscription (bris de glace)", max_length=1000, min_length=15,
+                label="Motif de l'inscription (bris de glace)", max_length=1000, required=False,
                 validators=[no_control_characters],
                 help_text="Ce patient ne fait pas partie de vos dossiers. Au moins 15 caractères : cette "
                           "justification est conservée et lue par le DPO.",

@@ -42,7 +42,9 @@ def _after_write(request, registration: Registration):
     """The meeting page for those who work in the board, otherwise the patient's record."""
     if works_in_board(request.user, registration.meeting.board_id):
         return redirect("rcp:meeting_detail", registration.meeting_id)
-    return redirect("patients:detail", registration.patient_id)
+    if has_permission(request.user, VIEW_RECORD, registration.patient):
+        return redirect("patients:detail", registration.patient_id)
+    return redirect("core:home")  # a withdrawn registration was the user's only relation with the patient
 
 
 def _placed(registration: Registration) -> str:
