@@ -1,13 +1,17 @@
-"""Settings, all from environment variables with safe development defaults.
+"""Settings, all from environment variables with production defaults (DEBUG off).
 
-Production: set DCC_DEBUG=0, DCC_SECRET_KEY, DCC_ALLOWED_HOSTS, DATABASE_URL (postgres://…) and serve over HTTPS;
-`dcc check --deploy` then reports nothing.
+Production: set DCC_SECRET_KEY, DCC_ALLOWED_HOSTS, DATABASE_URL (postgres://…) and serve over HTTPS;
+`dcc check --deploy` then reports nothing. Developer mode (Django's DEBUG pages) is an explicit DCC_DEBUG=1.
+`make run` (scripts/run.sh) serves the demo region with DEBUG off, DCC_DEMO_MODE=1, a key generated in
+var/secret_key, and plain-http cookies (DCC_SECURE_SSL_REDIRECT=0, DCC_SECURE_COOKIES=0) since it listens on
+127.0.0.1 without TLS.
 """
 
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -25,10 +29,28 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DCC_DEBUG", True)
+DEBUG = env_bool("DCC_DEBUG", False)
 # The development key is only accepted while DEBUG is on (see checks in oncodcc.core.checks).
 DEV_SECRET_KEY = "dev-only-insecure-key-change-me-oncodcc-0000000000000000000000"  # noqa: S105
-SECRET_KEY = os.environ.get("DCC_SECRET_KEY", DEV_SECRET_KEY)
+
+
+def secret_key() -> str:
+    """DCC_SECRET_KEY; else the key file (DCC_SECRET_KEY_FILE, by default var/secret_key, which `make run` writes
+    on its first start); else, in developer mode only, the development key. Never a known key with DEBUG off."""
+    if os.environ.get("DCC_SECRET_KEY"):
+        return os.environ["DCC_SECRET_KEY"]
+    path = Path(os.environ.get("DCC_SECRET_KEY_FILE") or VAR_DIR / "secret_key")
+    if path.is_file() and (key := path.read_text(encoding="utf-8").strip()):
+        return key
+    if DEBUG:
+        return DEV_SECRET_KEY
+    raise ImproperlyConfigured(
+        f"DCC_SECRET_KEY n'est pas défini et le fichier {path} n'existe pas : définissez DCC_SECRET_KEY (ou "
+        "DCC_SECRET_KEY_FILE), ou DCC_DEBUG=1 en développement. `make run` génère var/secret_key."
+    )
+
+
+SECRET_KEY = secret_key()
 ALLOWED_HOSTS = env_list("DCC_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DCC_CSRF_TRUSTED_ORIGINS", "")
 
@@ -81,6 +103,7 @@ MIDDLEWARE = [
     "oncodcc.audit.middleware.RequestContextMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
+    "oncodcc.core.middleware.MethodNotAllowedPageMiddleware",  # innermost: its page gets the headers above
 ]
 
 ROOT_URLCONF = "oncodcc.urls"

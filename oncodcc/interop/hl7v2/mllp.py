@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, reset_queries
 
 from .framing import CR, HEAD_BYTES, Deframer, Frame, Oversized, frame
 
@@ -240,6 +240,7 @@ def _handle_in_thread(handler: Handler, payload: bytes, peer: str) -> bytes:
         return handler(payload, peer=peer)
     finally:
         close_old_connections()
+        reset_queries()  # under DEBUG, Django keeps every SQL string (a 10 MB message each): not past a message
 
 
 # --- Running it ----------------------------------------------------------------------------------------------------
