@@ -267,6 +267,13 @@ MLLP_MAX_FRAME_BYTES = int(os.environ.get("MLLP_MAX_FRAME_MB", "30")) * 1024 * 1
 INBOUND_DOCUMENT_MAX_BYTES = int(os.environ.get("DCC_INBOUND_DOCUMENT_MAX_MB", "20")) * 1024 * 1024
 # FHIR API bearer tokens (OAuth2 client credentials, SMART backend services) live this long.
 SMART_TOKEN_SECONDS = int(os.environ.get("DCC_SMART_TOKEN_SECONDS", "300"))
+# Failed authentications of one client id from one address tolerated per window at the token endpoint, then 429
+# with Retry-After until the window ends (counted in the database: the same for every gunicorn worker).
+SMART_TOKEN_FAILURE_LIMIT = int(os.environ.get("DCC_TOKEN_FAILURE_LIMIT", "10"))
+SMART_TOKEN_FAILURE_WINDOW_SECONDS = int(os.environ.get("DCC_TOKEN_FAILURE_WINDOW_SECONDS", "300"))
+# Unauthenticated refusals (bad launch tokens, failed API client authentications) are audited as one event per
+# kind, address and window, with their count (oncodcc.core.refusals).
+DCC_REFUSAL_AUDIT_WINDOW_SECONDS = int(os.environ.get("DCC_REFUSAL_AUDIT_WINDOW_SECONDS", "60"))
 # Contextual launch tokens: at most this old (iat/exp window), each jti used once.
 LAUNCH_TOKEN_MAX_SECONDS = 300
 # The `aud` claim hospitals put in launch tokens (docs/launch.md).
