@@ -26,8 +26,9 @@ def window() -> timedelta:
     return timedelta(seconds=settings.DCC_REFUSAL_AUDIT_WINDOW_SECONDS)
 
 
-def note(*, kind: str, action: str, source: str, reason: str, actor_label: str) -> bool:
-    """Count one refusal; write the aggregated audit event when due. True when an event was written."""
+def note(*, kind: str, action: str, source: str, reason: str, actor_label: str, details: dict | None = None) -> bool:
+    """Count one refusal; write the aggregated audit event when due, with `details` of this refusal (its reason
+    code and what was wrong: never a secret nor a token). True when an event was written."""
     now = timezone.now()
     source = (source or "")[:45]
     with transaction.atomic():
@@ -39,7 +40,7 @@ def note(*, kind: str, action: str, source: str, reason: str, actor_label: str) 
         tally.last_pending_at = now
         written = tally.last_event_at is None or now - tally.last_event_at >= window()
         if written:
-            _write(tally, now)
+            _write(tally, now, {"reason": reason, **(details or {})})
         tally.save()
     flush(now=now)
     return written
@@ -70,15 +71,17 @@ def _locked_tally(*, kind: str, source: str, action: str, actor_label: str) -> R
         return RefusalTally.objects.select_for_update().get(kind=kind, source=source)
 
 
-def _write(tally: RefusalTally, now) -> None:
-    """One audit event for the pending refusals of `tally` (then none is pending), with the source address."""
+def _write(tally: RefusalTally, now, latest: dict | None = None) -> None:
+    """One audit event for the pending refusals of `tally` (then none is pending), with the source address;
+    `latest`: the details of the refusal that triggers it, when it does."""
     token = context.set_current(context.RequestContext(ip_address=tally.source, channel="system"))
     try:
         audit.record(
             actor=SystemActor(label=tally.actor_label, role="anonymous"), action=tally.action,
-            reason="refus agrégés",
-            details={"aggregated": True, "kind": tally.kind, "count": tally.pending, "reasons": tally.reasons,
-                     "source": tally.source, "first_at": tally.first_pending_at, "last_at": tally.last_pending_at},
+            reason=(latest or {}).get("reason", "refus agrégés"),
+            details={**(latest or {}), "aggregated": True, "kind": tally.kind, "count": tally.pending,
+                     "reasons": tally.reasons, "source": tally.source, "first_at": tally.first_pending_at,
+                     "last_at": tally.last_pending_at},
         )
     finally:
         context.reset(token)
