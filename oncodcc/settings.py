@@ -8,6 +8,7 @@ var/secret_key, and plain-http cookies (DCC_SECURE_SSL_REDIRECT=0, DCC_SECURE_CO
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -168,13 +169,18 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 
-# --- Lockout after repeated failures (django-axes) ---
+# --- Lockout after repeated failures (django-axes; oncodcc.accounts.lockout) ---
 AXES_FAILURE_LIMIT = int(os.environ.get("DCC_LOGIN_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = float(os.environ.get("DCC_LOGIN_COOLOFF_HOURS", "0.5"))
-# Per account (hospitals share NAT addresses, so the address alone would lock a whole site out).
-AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "username"]]
+# Per account and address together: the address alone would lock a whole hospital (NAT) out, the account alone
+# would let anyone lock anyone out. An unknown username is counted like a real one (no enumeration).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Progressive: the base cool-off doubles with each lockout of the account from the address the same day.
+DCC_LOGIN_COOLOFF_BASE = timedelta(hours=float(os.environ.get("DCC_LOGIN_COOLOFF_HOURS", "0.25")))
+DCC_LOGIN_COOLOFF_MAX = timedelta(hours=float(os.environ.get("DCC_LOGIN_COOLOFF_MAX_HOURS", "24")))
+AXES_COOLOFF_TIME = "oncodcc.accounts.lockout.cool_off"
+AXES_LOCKOUT_CALLABLE = "oncodcc.accounts.lockout.locked_out_page"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # trying again while locked does not extend the lock
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = True
 

@@ -1,10 +1,13 @@
 """Logins, logouts and failed logins go to the audit trail (no password, no typed username kept)."""
 
+from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
 from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
+
+from . import lockout
 
 
 @receiver(user_logged_in)
@@ -21,3 +24,6 @@ def on_logout(sender, request, user, **kwargs):
 @receiver(user_login_failed)
 def on_login_failed(sender, credentials, request=None, **kwargs):
     audit.record(actor=None, action=Action.LOGIN_FAILED)
+
+
+user_locked_out.connect(lockout.on_locked_out, dispatch_uid="oncodcc.accounts.lockout")
