@@ -26,8 +26,8 @@ if [ -z "${DCC_SECRET_KEY:-}" ] && [ -z "${DCC_SECRET_KEY_FILE:-}" ]; then
       && mv "$key_file.tmp" "$key_file")
     echo "==> secret key generated in $key_file"
   fi
-  export DCC_SECRET_KEY_FILE="$PWD/$key_file"
-  case "$key_file" in /*) export DCC_SECRET_KEY_FILE="$key_file" ;; esac
+  case "$key_file" in /*) ;; *) key_file="$PWD/$key_file" ;; esac
+  export DCC_SECRET_KEY_FILE="$key_file"
 fi
 
 echo "==> preparing the database and the static files"

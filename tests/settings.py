@@ -7,6 +7,7 @@ import os
 os.environ.setdefault("DCC_SECRET_KEY", "tests-only-secret-key-never-used-outside-the-test-suite-0000")
 
 from oncodcc.settings import *  # noqa: F403
+from oncodcc.settings import BASE_DIR
 
 # The factories and the examples use the INS test OID; tests that need demo mode off set it off themselves.
 DEMO_MODE = True
@@ -15,6 +16,6 @@ SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
 
-# `dcc` subprocesses started by tests cannot import this package (it is not installed): they read the project's
-# settings, with the variables given to them.
-os.environ["DJANGO_SETTINGS_MODULE"] = "oncodcc.settings"
+# `dcc` subprocesses started by tests inherit DJANGO_SETTINGS_MODULE=tests.settings: they must find this package
+# (and this checkout's code) too.
+os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(BASE_DIR), os.environ.get("PYTHONPATH", "")) if p)

@@ -11,9 +11,11 @@ DEV_KEY_PREFIX = "dev-only-insecure-key"
 
 
 def run_dcc(*args: str, tmp_path, **env: str) -> subprocess.CompletedProcess:
-    # Only the variables given here: not the suite's (DATABASE_URL, DJANGO_ALLOW_ASYNC_UNSAFE, DCC_*).
+    # Only the variables given here: not the suite's (DATABASE_URL, DJANGO_ALLOW_ASYNC_UNSAFE, DCC_*, and its
+    # settings module: these are the project's settings, as in production).
     base = {k: v for k, v in os.environ.items()
-            if not k.startswith("DCC_") and k not in {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+            if not k.startswith("DCC_")
+            and k not in {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE"}}
     return subprocess.run(
         [str(DCC), *args], env={**base, "DCC_VAR_DIR": str(tmp_path), **env},
         capture_output=True, text=True, timeout=120,
