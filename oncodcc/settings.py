@@ -1,13 +1,18 @@
-"""Settings, all from environment variables with safe development defaults.
+"""Settings, all from environment variables with production defaults (DEBUG off).
 
-Production: set DCC_DEBUG=0, DCC_SECRET_KEY, DCC_ALLOWED_HOSTS, DATABASE_URL (postgres://…) and serve over HTTPS;
-`dcc check --deploy` then reports nothing.
+Production: set DCC_SECRET_KEY, DCC_ALLOWED_HOSTS, DATABASE_URL (postgres://…) and serve over HTTPS;
+`dcc check --deploy` then reports nothing. Developer mode (Django's DEBUG pages) is an explicit DCC_DEBUG=1.
+`make run` (scripts/run.sh) serves the demo region with DEBUG off, DCC_DEMO_MODE=1, a key generated in
+var/secret_key, and plain-http cookies (DCC_SECURE_SSL_REDIRECT=0, DCC_SECURE_COOKIES=0) since it listens on
+127.0.0.1 without TLS.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -25,10 +30,28 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DCC_DEBUG", True)
+DEBUG = env_bool("DCC_DEBUG", False)
 # The development key is only accepted while DEBUG is on (see checks in oncodcc.core.checks).
 DEV_SECRET_KEY = "dev-only-insecure-key-change-me-oncodcc-0000000000000000000000"  # noqa: S105
-SECRET_KEY = os.environ.get("DCC_SECRET_KEY", DEV_SECRET_KEY)
+
+
+def secret_key() -> str:
+    """DCC_SECRET_KEY; else the key file (DCC_SECRET_KEY_FILE, by default var/secret_key, which `make run` writes
+    on its first start); else, in developer mode only, the development key. Never a known key with DEBUG off."""
+    if os.environ.get("DCC_SECRET_KEY"):
+        return os.environ["DCC_SECRET_KEY"]
+    path = Path(os.environ.get("DCC_SECRET_KEY_FILE") or VAR_DIR / "secret_key")
+    if path.is_file() and (key := path.read_text(encoding="utf-8").strip()):
+        return key
+    if DEBUG:
+        return DEV_SECRET_KEY
+    raise ImproperlyConfigured(
+        f"DCC_SECRET_KEY n'est pas défini et le fichier {path} n'existe pas : définissez DCC_SECRET_KEY (ou "
+        "DCC_SECRET_KEY_FILE), ou DCC_DEBUG=1 en développement. `make run` génère var/secret_key."
+    )
+
+
+SECRET_KEY = secret_key()
 ALLOWED_HOSTS = env_list("DCC_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DCC_CSRF_TRUSTED_ORIGINS", "")
 
@@ -81,6 +104,7 @@ MIDDLEWARE = [
     "oncodcc.audit.middleware.RequestContextMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
+    "oncodcc.core.middleware.MethodNotAllowedPageMiddleware",  # innermost: its page gets the headers above
 ]
 
 ROOT_URLCONF = "oncodcc.urls"
@@ -145,13 +169,18 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 
-# --- Lockout after repeated failures (django-axes) ---
+# --- Lockout after repeated failures (django-axes; oncodcc.accounts.lockout) ---
 AXES_FAILURE_LIMIT = int(os.environ.get("DCC_LOGIN_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = float(os.environ.get("DCC_LOGIN_COOLOFF_HOURS", "0.5"))
-# Per account (hospitals share NAT addresses, so the address alone would lock a whole site out).
-AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "username"]]
+# Per account and address together: the address alone would lock a whole hospital (NAT) out, the account alone
+# would let anyone lock anyone out. An unknown username is counted like a real one (no enumeration).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Progressive: the base cool-off doubles with each lockout of the account from the address the same day.
+DCC_LOGIN_COOLOFF_BASE = timedelta(hours=float(os.environ.get("DCC_LOGIN_COOLOFF_HOURS", "0.25")))
+DCC_LOGIN_COOLOFF_MAX = timedelta(hours=float(os.environ.get("DCC_LOGIN_COOLOFF_MAX_HOURS", "24")))
+AXES_COOLOFF_TIME = "oncodcc.accounts.lockout.cool_off"
+AXES_LOCKOUT_CALLABLE = "oncodcc.accounts.lockout.locked_out_page"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # trying again while locked does not extend the lock
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = True
 
@@ -265,6 +294,13 @@ MLLP_ALLOW_PLAIN = env_bool("MLLP_ALLOW_PLAIN", False)
 INBOUND_DOCUMENT_MAX_BYTES = int(os.environ.get("DCC_INBOUND_DOCUMENT_MAX_MB", "20")) * 1024 * 1024
 # FHIR API bearer tokens (OAuth2 client credentials, SMART backend services) live this long.
 SMART_TOKEN_SECONDS = int(os.environ.get("DCC_SMART_TOKEN_SECONDS", "300"))
+# Failed authentications of one client id from one address tolerated per window at the token endpoint, then 429
+# with Retry-After until the window ends (counted in the database: the same for every gunicorn worker).
+SMART_TOKEN_FAILURE_LIMIT = int(os.environ.get("DCC_TOKEN_FAILURE_LIMIT", "10"))
+SMART_TOKEN_FAILURE_WINDOW_SECONDS = int(os.environ.get("DCC_TOKEN_FAILURE_WINDOW_SECONDS", "300"))
+# Unauthenticated refusals (bad launch tokens, failed API client authentications) are audited as one event per
+# kind, address and window, with their count (oncodcc.core.refusals).
+DCC_REFUSAL_AUDIT_WINDOW_SECONDS = int(os.environ.get("DCC_REFUSAL_AUDIT_WINDOW_SECONDS", "60"))
 # Contextual launch tokens: at most this old (iat/exp window), each jti used once.
 LAUNCH_TOKEN_MAX_SECONDS = 300
 # The `aud` claim hospitals put in launch tokens (docs/launch.md).

@@ -22,6 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "oncodcc.core.views.bad_request"
 handler403 = "oncodcc.core.views.forbidden"
 handler404 = "oncodcc.core.views.not_found"
 handler500 = "oncodcc.core.views.server_error"

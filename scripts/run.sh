@@ -12,6 +12,26 @@ MLLP_PORT=${MLLP_PORT:-2575}
 MLLP_HOST=${MLLP_HOST:-$BIND}
 started=$SECONDS
 
+# Like production: DEBUG off (DCC_DEBUG defaults to 0; developer mode is an explicit DCC_DEBUG=1), but this is the
+# demo region, so demo mode is on explicitly.
+export DCC_DEMO_MODE=${DCC_DEMO_MODE:-1}
+# Served over plain http on this machine: no redirect to https, and cookies that travel over http (else the
+# browser never sends the session and CSRF cookies back). In production a TLS front keeps both on (their default).
+export DCC_SECURE_SSL_REDIRECT=${DCC_SECURE_SSL_REDIRECT:-0}
+export DCC_SECURE_COOKIES=${DCC_SECURE_COOKIES:-0}
+# A secret key of this installation, generated on the first start and kept (never a key written in the code).
+if [ -z "${DCC_SECRET_KEY:-}" ] && [ -z "${DCC_SECRET_KEY_FILE:-}" ]; then
+  key_file="${DCC_VAR_DIR:-var}/secret_key"
+  if [ ! -s "$key_file" ]; then
+    mkdir -p "$(dirname "$key_file")"
+    (umask 077 && python -c 'import secrets; print(secrets.token_urlsafe(50))' > "$key_file.tmp" \
+      && mv "$key_file.tmp" "$key_file")
+    echo "==> secret key generated in $key_file"
+  fi
+  case "$key_file" in /*) ;; *) key_file="$PWD/$key_file" ;; esac
+  export DCC_SECRET_KEY_FILE="$key_file"
+fi
+
 echo "==> preparing the database and the static files"
 dcc migrate --noinput -v 0
 dcc collectstatic --noinput -v 0
@@ -43,7 +63,6 @@ trap stop EXIT  # a process died, or start-up failed: keep the failing status
 (exec gunicorn oncodcc.wsgi:application --bind "$BIND:$PORT" --workers "${WEB_WORKERS:-3}" \
   --access-logfile - --access-logformat '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms' --log-level warning) &
 pids+=($!)
-# --no-reload: the autoreloader (on under DEBUG) would fork a child that a stop could orphan.
 (exec scripts/worker.sh) &
 pids+=($!)
 # The HL7 v2 listener: SIGTERM lets the messages in flight finish and be acknowledged.

@@ -3,8 +3,9 @@
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.db.models import Q
-from django.http import JsonResponse
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -82,6 +83,17 @@ def health(request):
     return JsonResponse({"status": "ok" if ok else "error", "database": database}, status=200 if ok else 503)
 
 
+# --- error pages (handlers in oncodcc/urls.py): French, never internals; DEBUG is off outside developer mode ---
+
+def _error_page(request, code: int, title: str, message: str) -> HttpResponse:
+    return render(request, "core/error.html", {"code": code, "title": title, "message": message}, status=code)
+
+
+def bad_request(request, exception=None):
+    # The exception's text (e.g. a refused Host header) is for the logs, not for the page.
+    return _error_page(request, 400, "Requête invalide", "Cette requête n'a pas pu être traitée.")
+
+
 def forbidden(request, exception=None):
     """Every refusal ends here (AccessDenied is a PermissionDenied). A refusal about a patient's record says
     nothing about the patient, points to the record it was merged into when the user may open that one, and
@@ -97,16 +109,20 @@ def forbidden(request, exception=None):
             "can_break_glass": has_permission(request.user, "patient.break_glass"),
             "survivor": survivor if has_permission(request.user, "patient.view_record", survivor) else None,
         }, status=403)
-    return render(request, "core/error.html", {"code": 403, "title": "Accès refusé",
-                  "message": str(exception) if exception and str(exception) else
-                  "Vous n'avez pas les droits nécessaires pour cette page."}, status=403)
+    # PermissionDenied carries a French message written for the user (AccessDenied, READ_ONLY…).
+    return _error_page(request, 403, "Accès refusé", str(exception) if exception and str(exception) else
+                       "Vous n'avez pas les droits nécessaires pour cette page.")
 
 
 def not_found(request, exception=None):
-    return render(request, "core/error.html", {"code": 404, "title": "Page introuvable",
-                  "message": "Cette page n'existe pas ou plus."}, status=404)
+    return _error_page(request, 404, "Page introuvable", "Cette page n'existe pas ou plus.")
+
+
+def method_not_allowed(request) -> HttpResponse:
+    return _error_page(request, 405, "Action non permise",
+                       "Cette page ne s'utilise pas ainsi : revenez en arrière et utilisez ses liens et boutons.")
 
 
 def server_error(request):
-    return render(request, "core/error.html", {"code": 500, "title": "Erreur interne",
-                  "message": "Une erreur inattendue est survenue. L'équipe technique a été prévenue."}, status=500)
+    """Rendered without the request context nor the database: the failure may be theirs."""
+    return HttpResponseServerError(loader.get_template("500.html").render())

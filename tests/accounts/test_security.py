@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from oncodcc.audit.models import AuditEvent
+from oncodcc.core.models import RefusalTally
 from tests import factories as f
 
 LOGIN = "/comptes/connexion/"
@@ -33,7 +34,10 @@ def test_lockout_after_repeated_failures(client, settings):
     response = client.post(LOGIN, {"username": "dr.durand", "password": f.TEST_PASSWORD})
     assert response.status_code != 302
     assert "bloqué" in response.content.decode()
-    assert AuditEvent.objects.filter(action="auth.login_failed").count() >= settings.AXES_FAILURE_LIMIT
+    # Failed logins are audited in aggregate: one event per address and window, carrying the count.
+    event = AuditEvent.objects.get(action="auth.login_failed")
+    assert event.details["count"] == 1 and event.details["reason"] == "credentials"
+    assert RefusalTally.objects.get(kind="login").pending == settings.AXES_FAILURE_LIMIT  # 4 failures + 1 refused
 
 
 @pytest.mark.django_db

@@ -7,12 +7,15 @@ import sys
 from pathlib import Path
 
 DCC = Path(sys.executable).with_name("dcc")
+DEV_KEY_PREFIX = "dev-only-insecure-key"
 
 
 def run_dcc(*args: str, tmp_path, **env: str) -> subprocess.CompletedProcess:
-    # Only the variables given here: not the suite's (DATABASE_URL, DJANGO_ALLOW_ASYNC_UNSAFE, DCC_*).
+    # Only the variables given here: not the suite's (DATABASE_URL, DJANGO_ALLOW_ASYNC_UNSAFE, DCC_*, and its
+    # settings module: these are the project's settings, as in production).
     base = {k: v for k, v in os.environ.items()
-            if not k.startswith("DCC_") and k not in {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+            if not k.startswith("DCC_")
+            and k not in {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE"}}
     return subprocess.run(
         [str(DCC), *args], env={**base, "DCC_VAR_DIR": str(tmp_path), **env},
         capture_output=True, text=True, timeout=120,
@@ -30,10 +33,36 @@ def test_check_deploy_is_clean_in_production(tmp_path):
     assert "no issues" in result.stdout
 
 
-def test_development_key_is_refused_in_production(tmp_path):
+def test_without_a_key_production_refuses_to_start(tmp_path):
     env = production_env()
     del env["DCC_SECRET_KEY"]
     result = run_dcc("check", "--deploy", tmp_path=tmp_path, **env)
+    assert result.returncode != 0
+    assert "DCC_SECRET_KEY n'est pas défini" in result.stderr
+    assert DEV_KEY_PREFIX not in result.stdout + result.stderr
+
+
+def test_the_key_file_of_make_run_is_used(tmp_path):
+    key = secrets.token_urlsafe(50)
+    (tmp_path / "secret_key").write_text(key + "\n")
+    env = production_env()
+    del env["DCC_SECRET_KEY"]
+    result = run_dcc("shell", "--no-imports", "-c", "from django.conf import settings; print(settings.SECRET_KEY)",
+                     tmp_path=tmp_path, **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == key
+
+
+def test_debug_and_demo_mode_are_off_unless_asked(tmp_path):
+    show = "from django.conf import settings; print(settings.DEBUG, settings.DEMO_MODE, settings.SECURE_SSL_REDIRECT)"
+    result = run_dcc("shell", "--no-imports", "-c", show, tmp_path=tmp_path, DCC_SECRET_KEY=secrets.token_urlsafe(50))
+    assert result.stdout.split() == ["False", "False", "True"], result.stderr
+    result = run_dcc("shell", "--no-imports", "-c", show, tmp_path=tmp_path, DCC_DEBUG="1")  # developer mode: explicit
+    assert result.stdout.split() == ["True", "True", "False"], result.stderr
+
+
+def test_development_key_is_refused_by_the_deploy_check(tmp_path):
+    result = run_dcc("check", "--deploy", tmp_path=tmp_path, DCC_DEBUG="1")
     assert result.returncode != 0
     assert "oncodcc.E001" in result.stdout + result.stderr
 

@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, reset_queries
 
 from .channel import Channel, check_plain_allowed
 from .framing import CR, HEAD_BYTES, Deframer, Frame, Oversized, frame
@@ -298,6 +298,7 @@ def _recover_in_thread() -> None:
         recover_stuck()
     finally:
         close_old_connections()
+        reset_queries()  # under DEBUG, Django keeps every SQL string (a 10 MB message each): not past a message
 
 
 # --- Running it ----------------------------------------------------------------------------------------------------

@@ -14,6 +14,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from oncodcc.audit.services import Action
+from oncodcc.core import refusals
+
 from . import services, tokens
 from .refusals import LaunchRefused
 
@@ -49,7 +52,15 @@ def _sign_in(request, user) -> None:
 
 
 def _refused(request, refusal: LaunchRefused):
-    services.record_refusal(refusal=refusal)
+    if refusal.key is None:
+        # Not signed by a registered key: anyone can send these by the thousand. Audited in aggregate, one event
+        # per address and window with the count (a signed refusal keeps its own event: the hospital is known).
+        refusals.note(kind="launch", action=Action.LAUNCH_REFUSED, source=request.META.get("REMOTE_ADDR", ""),
+                      reason=refusal.reason, actor_label="appel contextuel (émetteur non vérifié)",
+                      details={"detail": refusal.detail[:300], "issuer": refusal.issuer[:200],
+                               "signature_verified": False})
+    else:
+        services.record_refusal(refusal=refusal)
     # The hospital did sign a launch for another doctor: do not leave the previous one signed in behind the
     # error page. An unverified request changes nobody's session.
     if refusal.key is not None and request.user.is_authenticated and (

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
+from oncodcc.core import refusals, throttle
 from oncodcc.core.actors import SystemActor
 from oncodcc.core.text import has_control_chars
 
@@ -25,9 +25,6 @@ from .scopes import Grant, InvalidScope, parse_all
 # Audit actions of this channel (not patient data: they never appear in a patient's access history).
 CLIENT_CREATE = Action.API_CLIENT_CREATE
 CLIENT_REVOKE = Action.API_CLIENT_REVOKE
-# Failed client authentications tolerated per address and per client id in the window, then 429.
-FAILURE_LIMIT = 10
-FAILURE_WINDOW_SECONDS = 300
 # last_used_at is refreshed at most this often (one UPDATE per minute and client, not per request).
 LAST_USED_PRECISION = timedelta(seconds=60)
 
@@ -95,41 +92,45 @@ def revoke_client(*, actor, client: ApiClient) -> int:
 
 # --- token endpoint ---
 
-def _throttle_keys(client_id: str, address: str) -> list[str]:
-    keys = [f"smart:fail:ip:{digest(address)}"] if address else []
-    if client_id:
-        keys.append(f"smart:fail:client:{digest(client_id)}")
-    return keys
+def _throttle_key(client_id: str, address: str) -> str:
+    # Per client id and address: a client failing does not stop other clients behind the same address, and a
+    # stranger elsewhere does not stop a client. Digests: no client id or address in the counters table.
+    return f"smart.token:{digest(client_id + chr(10) + address)}"
 
 
-def throttled(*, client_id: str, address: str) -> bool:
-    return any((cache.get(key) or 0) >= FAILURE_LIMIT for key in _throttle_keys(client_id, address))
+def throttled(*, client_id: str, address: str) -> int:
+    """0 when this client id may try from this address, else the seconds to wait (Retry-After)."""
+    window = settings.SMART_TOKEN_FAILURE_WINDOW_SECONDS
+    if throttle.count(_throttle_key(client_id, address), window_seconds=window) < settings.SMART_TOKEN_FAILURE_LIMIT:
+        return 0
+    return throttle.seconds_left(window)
 
 
-def note_failure(*, client_id: str, address: str) -> None:
-    """Count a failed authentication (in the cache: per process unless a shared cache is configured)."""
-    for key in _throttle_keys(client_id, address):
-        if cache.add(key, 1, FAILURE_WINDOW_SECONDS):
-            continue
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, FAILURE_WINDOW_SECONDS)
+def note_failure(*, client_id: str, address: str, reason: str) -> None:
+    """Count a failed client authentication (in the database: the same for every worker) and audit it, aggregated
+    per address (oncodcc.core.refusals: one event per window with the count)."""
+    throttle.hit(_throttle_key(client_id, address), window_seconds=settings.SMART_TOKEN_FAILURE_WINDOW_SECONDS)
+    note_refusal(address=address, reason=reason)
 
 
-def authenticate_client(*, client_id: str, secret: str) -> ApiClient | None:
-    """The active client with this id and secret, else None (the caller answers invalid_client)."""
+def note_refusal(*, address: str, reason: str) -> None:
+    refusals.note(kind="smart.token", action=Action.LOGIN_FAILED, source=address, reason=reason,
+                  actor_label="client API non authentifié")
+
+
+def authenticate_client(*, client_id: str, secret: str) -> tuple[ApiClient | None, str]:
+    """(the active client with this id and secret, "") or (None, why: a reason code for the aggregated audit; the
+    caller answers invalid_client whatever the reason)."""
     if not client_id or not secret or len(client_id) > 64 or len(secret) > 200:
-        return None
+        return None, "missing_credentials"
     client = ApiClient.objects.select_related("organisation").filter(client_id=client_id).first()
-    if client is None or not hmac.compare_digest(client.secret_hash, digest(secret)):
-        if client is not None:
-            audit.record(actor=actor_for(client), action=Action.LOGIN_FAILED,
-                         details={"client": client.client_id, "reason": "secret"})
-        return None
+    if client is None:
+        return None, "unknown_client"
+    if not hmac.compare_digest(client.secret_hash, digest(secret)):
+        return None, "bad_secret"
     if not client.active:
-        return None
-    return client
+        return None, "inactive_client"
+    return client, ""
 
 
 @dataclass

@@ -108,12 +108,13 @@ def token(request: HttpRequest) -> HttpResponse:
     except _BadRequest as exc:
         return _error("invalid_request", str(exc))
     address = request.META.get("REMOTE_ADDR", "")
-    if services.throttled(client_id=client_id, address=address):
-        return _error("invalid_client", "Trop d'échecs d'authentification : réessayez dans quelques minutes.",
-                      429, Retry_After=str(services.FAILURE_WINDOW_SECONDS))
-    client = services.authenticate_client(client_id=client_id, secret=secret)
+    if wait := services.throttled(client_id=client_id, address=address):
+        services.note_refusal(address=address, reason="throttled")
+        return _error("invalid_client", "Trop d'échecs d'authentification pour ce client depuis cette adresse : "
+                      f"réessayez dans {wait} s.", 429, Retry_After=str(wait))
+    client, why = services.authenticate_client(client_id=client_id, secret=secret)
     if client is None:
-        services.note_failure(client_id=client_id, address=address)
+        services.note_failure(client_id=client_id, address=address, reason=why)
         # RFC 6749 §5.2: a 401 carries the challenge of the scheme the client used (Basic for both here).
         return _error("invalid_client", "Client inconnu, inactif ou secret incorrect.", 401,
                       WWW_Authenticate='Basic realm="OncoDCC"')

@@ -487,12 +487,24 @@ def field_label(name: str) -> str:
     return CHILD_LISTS.get(name) or _label(Fiche, name)
 
 
+def _organ_rows(yours: dict[str, str], current: dict[str, str]) -> list[dict[str, Any]]:
+    """The organ form's answers (item text -> displayed value) that differ: one row per item."""
+    texts = [*current, *(text for text in yours if text not in current)]
+    return [{"name": f"{ORGAN_PREFIX}{index}", "label": text, "current": [current.get(text) or "—"],
+             "yours": [yours.get(text) or "—"]}
+            for index, text in enumerate(texts) if (yours.get(text) or "") != (current.get(text) or "")]
+
+
 def conflict_rows(changes: dict[str, tuple[Any, Any]]) -> list[dict[str, Any]]:
-    """ConcurrentEditError.changes (field -> (yours, saved meanwhile)) as rows of the conflict table."""
+    """ConcurrentEditError.changes (field -> (yours, saved meanwhile)) as rows of the conflict table; the organ
+    form's answers (`organ`: item text -> value) as one row per item that differs, after the fiche's fields."""
     order = [*Fiche.EDITABLE_FIELDS, *CHILD_LISTS]
     rows = []
     for name in sorted(changes, key=lambda n: order.index(n) if n in order else len(order)):
         yours, current = changes[name]
+        if name == "organ":
+            rows.extend(_organ_rows(yours or {}, current or {}))
+            continue
         rows.append({"name": name, "label": field_label(name), "current": display_value(name, current),
                      "yours": display_value(name, yours)})
     return rows

@@ -1,0 +1,33 @@
+"""Long-running processes keep no SQL strings: DEBUG is off by default; and when a developer turns it on, the MLLP
+listener and the task worker still forget each message's / task's queries (a 10 MB HL7 message is a 10 MB SQL
+string: the listener grew from 100 to 550 MB after ten)."""
+
+from django.db import connection
+from django_tasks.signals import task_finished
+
+from oncodcc.audit.models import AuditEvent
+from oncodcc.interop.hl7v2.mllp import _handle_in_thread
+
+
+def _query_with(payload: bytes) -> None:
+    AuditEvent.objects.filter(reason=payload.decode()).exists()
+
+
+def test_mllp_listener_forgets_the_sql_of_each_message_under_debug(settings, db):
+    settings.DEBUG = True
+
+    def handler(payload: bytes, *, peer: str) -> bytes:
+        _query_with(payload)
+        assert len(connection.queries) >= 1  # what Django keeps under DEBUG
+        return b"MSA|AA"
+
+    assert _handle_in_thread(handler, b"x" * 100_000, "127.0.0.1:5000") == b"MSA|AA"
+    assert connection.queries == []
+
+
+def test_task_worker_forgets_the_sql_of_each_task_under_debug(settings, db):
+    settings.DEBUG = True
+    _query_with(b"y" * 100_000)
+    assert connection.queries
+    task_finished.send_robust(sender=object, task_result=None)  # django-tasks logs it, and fails on None
+    assert connection.queries == []
