@@ -12,7 +12,7 @@ from tests import factories as f
 def test_registration_outside_relations_then_the_dpo_reads_the_history(page, live_server, login, transactional_db):
     board = f.BoardFactory(name="RCP Thorax E2E")
     meeting = f.MeetingFactory(board=board, starts_at=timezone.now() + timedelta(days=10))
-    doctor = f.DoctorFactory(username="dr.urgence")
+    f.DoctorFactory(username="dr.urgence")
     f.UserFactory(username="dpo.e2e", role="dpo")
     patient = f.PatientFactory(birth_name="Fontaine", first_birth_given_name="Odile", birth_given_names="Odile",
                                birth_date=date(1961, 4, 2), sex="F")
