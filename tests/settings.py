@@ -5,6 +5,8 @@ import os
 
 # A fixed key: the suite must not depend on var/secret_key, and `dcc` subprocesses started by tests inherit it.
 os.environ.setdefault("DCC_SECRET_KEY", "tests-only-secret-key-never-used-outside-the-test-suite-0000")
+# Likewise the audit key (never var/audit-key): the chain written by the suite is signed with it.
+os.environ.setdefault("DCC_AUDIT_KEY", "tests-only-audit-key-never-used-outside-the-test-suite-00000")
 
 from oncodcc.settings import *  # noqa: F403
 from oncodcc.settings import BASE_DIR
