@@ -16,12 +16,12 @@ def _query_with(payload: bytes) -> None:
 def test_mllp_listener_forgets_the_sql_of_each_message_under_debug(settings, db):
     settings.DEBUG = True
 
-    def handler(payload: bytes, *, peer: str) -> bytes:
+    def handler(payload: bytes, *, peer: str, channel=None) -> bytes:
         _query_with(payload)
         assert len(connection.queries) >= 1  # what Django keeps under DEBUG
         return b"MSA|AA"
 
-    assert _handle_in_thread(handler, b"x" * 100_000, "127.0.0.1:5000") == b"MSA|AA"
+    assert _handle_in_thread(handler, b"x" * 100_000, "127.0.0.1:5000", None) == b"MSA|AA"
     assert connection.queries == []
 
 

@@ -189,10 +189,21 @@ def test_plain_elsewhere_needs_the_explicit_setting(host):
 
 def test_the_listener_itself_refuses_plain_on_all_interfaces():
     import asyncio
+    import threading
 
     listener = MllpListener(host="0.0.0.0", port=0, handler=lambda payload, **kw: b"", allow_plain=False)  # noqa: S104
-    with pytest.raises(ChannelConfigError):
-        asyncio.run(listener.start())
+    raised = []
+
+    def run() -> None:  # in its own thread: a browser test may have left an event loop in this worker
+        try:
+            asyncio.run(listener.start())
+        except ChannelConfigError as exc:
+            raised.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(10)
+    assert raised, "plain MLLP on every interface must be refused"
 
 
 def test_command_refuses_plain_on_all_interfaces_with_a_clear_message(settings):
