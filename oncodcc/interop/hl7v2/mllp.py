@@ -288,6 +288,7 @@ def _handle_in_thread(handler: Handler, payload: bytes, peer: str, channel: Chan
         return handler(payload, peer=peer, channel=channel)
     finally:
         close_old_connections()
+        reset_queries()  # under DEBUG, Django keeps every SQL string (a 10 MB message each): not past a message
 
 
 def _recover_in_thread() -> None:
@@ -298,7 +299,7 @@ def _recover_in_thread() -> None:
         recover_stuck()
     finally:
         close_old_connections()
-        reset_queries()  # under DEBUG, Django keeps every SQL string (a 10 MB message each): not past a message
+        reset_queries()
 
 
 # --- Running it ----------------------------------------------------------------------------------------------------
