@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "oncodcc.interop.smart",
     "oncodcc.interop.launch",
     "oncodcc.demo",
+    "oncodcc.front",
 ]
 
 MIDDLEWARE = [
@@ -156,7 +157,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "front:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # --- Sessions: expire after inactivity ---

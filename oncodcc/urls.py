@@ -2,6 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from oncodcc.core import views as core_views
+from oncodcc.front import record
+from oncodcc.patients import urls as patient_urls
+
+# The record page belongs to `front` (it composes several apps) but keeps its name, patients:detail.
+patient_patterns = [*patient_urls.urlpatterns, path("<int:pk>/", record.detail, name="detail")]
 
 admin.site.site_header = "OncoDCC — administration"
 admin.site.site_title = "OncoDCC"
@@ -9,9 +14,9 @@ admin.site.index_title = "Annuaire, RCP et comptes"
 
 urlpatterns = [
     path("health", core_views.health, name="health"),
-    path("", include("oncodcc.core.urls")),
+    path("", include("oncodcc.front.urls")),
     path("comptes/", include("oncodcc.accounts.urls")),
-    path("patients/", include("oncodcc.patients.urls")),
+    path("patients/", include((patient_patterns, "patients"))),
     path("rcp/", include("oncodcc.rcp.urls")),
     path("api/", include("oncodcc.api.urls")),
     path("documents/", include("oncodcc.documents.urls")),
@@ -23,6 +28,6 @@ urlpatterns = [
 ]
 
 handler400 = "oncodcc.core.views.bad_request"
-handler403 = "oncodcc.core.views.forbidden"
+handler403 = "oncodcc.front.errors.forbidden"
 handler404 = "oncodcc.core.views.not_found"
 handler500 = "oncodcc.core.views.server_error"

@@ -10,7 +10,6 @@ urlpatterns = [
     path("identitovigilance/", views.vigilance_list, name="vigilance"),
     path("identitovigilance/<int:pk>/pas-un-doublon/", views.vigilance_dismiss, name="vigilance_dismiss"),
     path("identitovigilance/<int:pk>/fusionner/", views.vigilance_merge, name="vigilance_merge"),
-    path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/modifier/", views.edit, name="edit"),
     path("<int:pk>/acces/", views.access_history, name="access_history"),
     path("<int:pk>/bris-de-glace/", views.break_glass, name="break_glass"),

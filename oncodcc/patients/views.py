@@ -1,4 +1,5 @@
-"""Patient screens: search, creation, record, identity edit, access history, break-the-glass, identity vigilance.
+"""Patient screens: search, creation, identity edit, access history, break-the-glass, identity vigilance (the
+record page composes several apps: front.record).
 
 Thin views: parse the request, call a selector or a service, render. Authorization and audit live in
 selectors.py / services.py; the rules in policy.py."""
@@ -26,15 +27,12 @@ from .policy import (
     REGISTER,
     REVIEW_IDENTITIES,
     SEARCH_IDENTITIES,
-    VIEW_HISTORY,
     VIEW_RECORD,
     AccessDenied,
     accessible_patients,
     break_glass_duration,
     has_permission,
 )
-from .record_documents import record_documents
-from .timeline import patient_timeline
 
 ROLE_LABELS = {code: str(label) for code, label in Role.choices}
 
@@ -170,32 +168,6 @@ def edit(request, pk: int):
 
 
 # --- the record ---------------------------------------------------------------------------------------------------
-
-
-@require_GET
-def detail(request, pk: int):
-    try:
-        patient = selectors.get_patient(user=request.user, patient_id=pk)
-    except Patient.DoesNotExist as exc:
-        raise Http404 from exc
-    can_edit = has_permission(request.user, EDIT, patient) and not patient.is_merged
-    documents = record_documents(patient)
-    survivor = patient.merged_into if patient.is_merged else None
-    return render(request, "patients/detail.html", {
-        "patient": patient,
-        "survivor": survivor,
-        "survivor_visible": survivor is not None and has_permission(request.user, VIEW_RECORD, survivor),
-        "documents": documents,
-        "ins_oid_label": INS_OID_LABELS.get(patient.ins_oid, patient.ins_oid),
-        "flags": [(code, FLAG_LABELS.get(code, code)) for code in patient.identity_flags or []],
-        "identifiers": list(patient.identifiers.all()),
-        "care_team": list(patient.care_team.select_related("practitioner").order_by("since", "id")),
-        "timeline": patient_timeline(patient, reports=documents.key_reports),
-        "can_edit": can_edit,
-        "can_view_history": has_permission(request.user, VIEW_HISTORY, patient),
-        "can_register": has_permission(request.user, REGISTER) and not patient.is_merged,
-        "care_team_form": CareTeamForm() if can_edit else None,
-    })
 
 
 @require_POST

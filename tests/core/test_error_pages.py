@@ -34,7 +34,7 @@ urlpatterns = [
     *project_patterns,
 ]
 handler400 = "oncodcc.core.views.bad_request"
-handler403 = "oncodcc.core.views.forbidden"
+handler403 = "oncodcc.front.errors.forbidden"
 handler404 = "oncodcc.core.views.not_found"
 handler500 = "oncodcc.core.views.server_error"
 

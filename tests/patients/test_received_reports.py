@@ -13,9 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from oncodcc.audit.models import AuditEvent
 from oncodcc.core.actors import SystemActor
 from oncodcc.documents import received
+from oncodcc.front.record_documents import record_documents
+from oncodcc.front.timeline import REPORT, patient_timeline
 from oncodcc.patients.models import CareTeamMember
-from oncodcc.patients.record_documents import record_documents
-from oncodcc.patients.timeline import REPORT, patient_timeline
 from tests import factories as f
 from tests import samples
 

@@ -7,11 +7,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from oncodcc.audit.models import AuditEvent
+from oncodcc.front.timeline import FICHE, REGISTRATION, patient_timeline
 from oncodcc.patients import services
 from oncodcc.patients.forms import PatientCreateForm, PatientForm
 from oncodcc.patients.models import OID_INS_NIR, CareTeamMember, Patient, PatientIdentifier
 from oncodcc.patients.services import DuplicateCandidates, PatientData
-from oncodcc.patients.timeline import FICHE, REGISTRATION, patient_timeline
 from oncodcc.rcp.models import Fiche, Registration
 from tests import factories as f
 

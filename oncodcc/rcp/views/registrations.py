@@ -44,7 +44,7 @@ def _after_write(request, registration: Registration):
         return redirect("rcp:meeting_detail", registration.meeting_id)
     if has_permission(request.user, VIEW_RECORD, registration.patient):
         return redirect("patients:detail", registration.patient_id)
-    return redirect("core:home")  # a withdrawn registration was the user's only relation with the patient
+    return redirect("front:home")  # a withdrawn registration was the user's only relation with the patient
 
 
 def _placed(registration: Registration) -> str:

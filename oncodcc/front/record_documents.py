@@ -14,8 +14,7 @@ from oncodcc.audit.models import AuditEvent
 from oncodcc.audit.services import Action
 from oncodcc.documents.models import Document, Rendering
 from oncodcc.documents.received import REPORTS_BESIDE_FICHE
-
-from .models import Patient
+from oncodcc.patients.models import Patient
 
 
 @dataclass

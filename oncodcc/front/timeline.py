@@ -9,9 +9,8 @@ from datetime import datetime
 
 from django.urls import reverse
 
+from oncodcc.patients.models import Patient
 from oncodcc.rcp.models import Fiche, Registration
-
-from .models import Patient
 
 REGISTRATION = "registration"
 FICHE = "fiche"

@@ -1,0 +1,60 @@
+"""Home page per role: my next meetings, the cases I registered, the fiches waiting for my validation."""
+
+from django.db.models import Q
+from django.shortcuts import render
+from django.utils import timezone
+
+from oncodcc.accounts.models import Role
+from oncodcc.audit.listing import record_shown
+from oncodcc.audit.services import Action
+from oncodcc.core.policy import has_permission
+from oncodcc.patients import vigilance
+from oncodcc.patients.policy import REVIEW_IDENTITIES, accessible_patients
+from oncodcc.rcp.models import Fiche, Meeting, Registration
+from oncodcc.rcp.policy import boards_of
+
+
+def home(request):
+    user = request.user
+    now = timezone.now()
+    boards = boards_of(user)
+    next_meetings = (
+        Meeting.objects.filter(board__in=boards, starts_at__gte=now - timezone.timedelta(hours=6))
+        .exclude(status=Meeting.Status.CANCELLED)
+        .select_related("board").order_by("starts_at")[:8]
+    )
+    mine = Q(created_by=user)
+    if user.practitioner_id:
+        mine |= Q(requesting_doctor_id=user.practitioner_id) | Q(presenting_doctor_id=user.practitioner_id)
+    visible = accessible_patients(user).values("pk")
+    my_cases = (
+        Registration.objects.filter(mine, patient__in=visible, status=Registration.Status.REGISTERED,
+                                    meeting__starts_at__gte=now - timezone.timedelta(days=1))
+        .select_related("patient", "meeting__board").order_by("meeting__starts_at", "position")[:15]
+    )
+    waiting = Fiche.objects.filter(status=Fiche.Status.DRAFT, registration__meeting__board__in=boards,
+                                   patient__in=visible)
+    if user.role in {Role.DOCTOR, Role.COORDINATOR} and user.practitioner_id:
+        waiting = waiting.filter(
+            Q(registration__meeting__board__members__practitioner_id=user.practitioner_id,
+              registration__meeting__board__members__is_coordinator=True)
+            | Q(registration__meeting__attendances__practitioner_id=user.practitioner_id)
+        )
+    waiting = (
+        waiting.filter(registration__meeting__starts_at__lte=now)
+        .select_related("patient", "registration__meeting__board")
+        .distinct().order_by("registration__meeting__starts_at")[:15]
+    )
+    my_cases, waiting = list(my_cases), list(waiting)
+    shown = sorted({r.patient_id for r in my_cases} | {fiche.patient_id for fiche in waiting})
+    if shown:
+        # The work lists show patients' names: one event for the page, as for a search result list.
+        record_shown(actor=user, action=Action.PATIENT_LIST, patient_ids=shown, details={"page": "home"})
+    reviews_identities = has_permission(user, REVIEW_IDENTITIES)
+    return render(request, "front/home.html", {
+        "next_meetings": next_meetings, "my_cases": my_cases, "waiting_fiches": waiting,
+        "is_dpo": user.role == Role.DPO,
+        # DSRC administrators: the identity vigilance worklist and how many records wait there.
+        "reviews_identities": reviews_identities,
+        "potential_duplicates": vigilance.flagged_count() if reviews_identities else 0,
+    })
