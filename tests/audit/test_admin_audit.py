@@ -30,7 +30,8 @@ def admin3c(board):
 
 def test_board_members_and_secretaries_changes_are_one_event_with_before_and_after(client, board, admin3c):
     leaving, joining = f.PractitionerFactory(), f.PractitionerFactory()
-    kept = f.add_member(board, leaving)
+    f.add_member(board, leaving)
+    kept = BoardMember.objects.get(board=board, practitioner=leaving)
     secretary = f.UserFactory(role="secretary", organisation=board.managing_3c)
     client.force_login(admin3c)
     url = f"/admin/rcp/board/{board.pk}/change/"
