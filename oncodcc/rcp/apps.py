@@ -6,4 +6,17 @@ class RcpConfig(AppConfig):
     label = "rcp"
 
     def ready(self) -> None:
+        from oncodcc.terminology import valuesets
+        from oncodcc.terminology.loader import register_coded_field
+
         from . import policy  # noqa: F401  registers the board permissions and the RCP's relations to patients
+
+        for label, field, value_set in (
+            ("rcp.Tumour", "topography", valuesets.TOPOGRAPHY), ("rcp.Tumour", "morphology", valuesets.MORPHOLOGY),
+            ("rcp.Tumour", "laterality", valuesets.LATERALITY),
+            ("rcp.ProposedTreatment", "code", valuesets.TREATMENT_TYPE),
+            ("rcp.Fiche", "phase", valuesets.PHASE), ("rcp.Fiche", "case_status", valuesets.CASE_STATUS),
+            ("rcp.Fiche", "who_performance", valuesets.WHO_PERFORMANCE),
+            ("rcp.Fiche", "quorum_status", valuesets.QUORUM_STATUS),
+        ):
+            register_coded_field(label, field, value_set)

@@ -38,18 +38,23 @@ def load(name: str) -> Loaded:
     return Loaded(name, data["version"], len(data["concepts"]), "loaded")
 
 
-def unknown_codes() -> dict[str, int]:
-    """Codes stored in fiches that their value set does not hold (after a data migration, say)."""
-    from oncodcc.rcp.models import Fiche, ProposedTreatment, Tumour
+# Model fields holding codes of a value set, registered by the apps that own the models (rcp registers its fiche,
+# tumour and treatment fields): terminology never imports the apps above it.
+CODED_FIELDS: list[tuple[str, str, str]] = []
 
-    checks = [
-        (Tumour, "topography", valuesets.TOPOGRAPHY), (Tumour, "morphology", valuesets.MORPHOLOGY),
-        (Tumour, "laterality", valuesets.LATERALITY), (ProposedTreatment, "code", valuesets.TREATMENT_TYPE),
-        (Fiche, "phase", valuesets.PHASE), (Fiche, "case_status", valuesets.CASE_STATUS),
-        (Fiche, "who_performance", valuesets.WHO_PERFORMANCE), (Fiche, "quorum_status", valuesets.QUORUM_STATUS),
-    ]
+
+def register_coded_field(model_label: str, field: str, value_set: str) -> None:
+    if (model_label, field, value_set) not in CODED_FIELDS:
+        CODED_FIELDS.append((model_label, field, value_set))
+
+
+def unknown_codes() -> dict[str, int]:
+    """Codes stored in the registered coded fields that their value set does not hold (after a data migration)."""
+    from django.apps import apps
+
     problems = {}
-    for model, field, name in checks:
+    for label, field, name in CODED_FIELDS:
+        model = apps.get_model(label)
         known = set(valuesets.get(name).by_code)
         used = set(model.objects.exclude(**{field: ""}).values_list(field, flat=True).distinct())
         bad = used - known
