@@ -9,7 +9,7 @@ from oncodcc.audit.listing import record_shown
 from oncodcc.audit.services import Action
 from oncodcc.core.policy import has_permission
 from oncodcc.patients import vigilance
-from oncodcc.patients.policy import REVIEW_IDENTITIES, accessible_patients
+from oncodcc.patients.policy import AUDIT_BREAK_GLASS, REVIEW_IDENTITIES, accessible_patients
 from oncodcc.rcp.models import Fiche, Meeting, Registration
 from oncodcc.rcp.policy import boards_of
 
@@ -53,7 +53,7 @@ def home(request):
     reviews_identities = has_permission(user, REVIEW_IDENTITIES)
     return render(request, "front/home.html", {
         "next_meetings": next_meetings, "my_cases": my_cases, "waiting_fiches": waiting,
-        "is_dpo": user.role == Role.DPO,
+        "is_dpo": has_permission(user, AUDIT_BREAK_GLASS),
         # DSRC administrators: the identity vigilance worklist and how many records wait there.
         "reviews_identities": reviews_identities,
         "potential_duplicates": vigilance.flagged_count() if reviews_identities else 0,
