@@ -304,3 +304,26 @@ DCC_REFUSAL_AUDIT_WINDOW_SECONDS = int(os.environ.get("DCC_REFUSAL_AUDIT_WINDOW_
 LAUNCH_TOKEN_MAX_SECONDS = 300
 # The `aud` claim hospitals put in launch tokens (docs/launch.md).
 DCC_LAUNCH_AUDIENCE = os.environ.get("DCC_LAUNCH_AUDIENCE", "oncodcc")
+
+# --- Diffusion out (issue 11): MSSanté and DMP channels (docs/diffusion-mssante-dmp.md) ---
+# The region's MSSanté operator relay: host, port, account, transport security (none | starttls | tls), timeout;
+# the sender address when a 3C has none of its own.
+DCC_MSSANTE_SMTP_HOST = os.environ.get("DCC_MSSANTE_SMTP_HOST", "")
+DCC_MSSANTE_SMTP_PORT = int(os.environ.get("DCC_MSSANTE_SMTP_PORT", "587"))
+DCC_MSSANTE_SMTP_USER = os.environ.get("DCC_MSSANTE_SMTP_USER", "")
+DCC_MSSANTE_SMTP_PASSWORD = os.environ.get("DCC_MSSANTE_SMTP_PASSWORD", "")
+DCC_MSSANTE_SMTP_TLS = os.environ.get("DCC_MSSANTE_SMTP_TLS", "starttls")
+DCC_MSSANTE_SMTP_CA = os.environ.get("DCC_MSSANTE_SMTP_CA", "")  # extra authority (PEM) trusted for the relay
+DCC_MSSANTE_SMTP_TIMEOUT = float(os.environ.get("DCC_MSSANTE_SMTP_TIMEOUT", "30"))
+DCC_MSSANTE_FROM = os.environ.get("DCC_MSSANTE_FROM", "")
+# The DMP (XDS.b Provide and Register Document Set-b): endpoint, client certificate and key (PEM), the authority of
+# the server (PEM; system store when empty), timeout in seconds.
+DCC_DMP_URL = os.environ.get("DCC_DMP_URL", "")
+DCC_DMP_CERT = os.environ.get("DCC_DMP_CERT", "")
+DCC_DMP_KEY = os.environ.get("DCC_DMP_KEY", "")
+DCC_DMP_CA = os.environ.get("DCC_DMP_CA", "")
+DCC_DMP_TIMEOUT = float(os.environ.get("DCC_DMP_TIMEOUT", "30"))
+# XDS metadata: the OID of this system (XDSSubmissionSet.sourceId; a 2.25 OID derived from a fixed seed when
+# empty) and the healthcareFacilityTypeCode used when the CDA header has no healthCareFacility/code (TRE_R02).
+DCC_XDS_SOURCE_OID = os.environ.get("DCC_XDS_SOURCE_OID", "")
+DCC_XDS_HEALTHCARE_FACILITY_TYPE = os.environ.get("DCC_XDS_HEALTHCARE_FACILITY_TYPE", "SA01")

@@ -1,0 +1,1 @@
+"""Local stand-ins for the national services (MSSanté relay, DMP XDS.b repository), for the tests and the demo."""
