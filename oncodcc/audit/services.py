@@ -78,7 +78,7 @@ class Action:
     # Diffusion out (oncodcc.diffusion): a manual resend, the patient's objection to the DMP, reading the raw
     # payloads of the attempt log, a DPI receiver registered.
     DIFFUSION_RESEND = "diffusion.resend"
-    DIFFUSION_PAYLOAD_VIEW = "diffusion.payload_view"
+    DIFFUSION_PAYLOAD_VIEW = "diffusion.payload.view"
     DMP_OPPOSITION = "patient.dmp_opposition"
     HL7_RECEIVER_REGISTER = "hl7.receiver_register"
 
