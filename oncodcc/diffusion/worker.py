@@ -69,8 +69,9 @@ def _finish(delivery: Delivery, outcome: Outcome, started, *, interrupted: bool 
         fields.update(state=Delivery.State.DEAD, next_attempt_at=None,
                       last_error=f"Abandonné après {delivery.attempts} essais : {detail}"[:500])
     elif outcome.state == "retry":
-        fields.update(state=Delivery.State.ERROR, next_attempt_at=now + backoff(delivery.attempts),
-                      last_error=detail)
+        # An interrupted send (its worker died) is not the receiver's failure: tried again at once.
+        retry_at = now if interrupted else now + backoff(delivery.attempts)
+        fields.update(state=Delivery.State.ERROR, next_attempt_at=retry_at, last_error=detail)
     else:
         fields.update(state=Delivery.State.ERROR, next_attempt_at=None, last_error=detail)
     attempt_outcome = DeliveryAttempt.Outcome.INTERRUPTED if interrupted else outcome.state
