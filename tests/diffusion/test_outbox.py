@@ -37,10 +37,12 @@ def scripted():
 
 
 def stored_document(patient, *, set_id=None, version=1, cda_ready=True, fiche=None) -> Document:
+    set_id = set_id or uuid.uuid4()
     cda = samples.cda_report(birth_name=patient.birth_name, given=patient.birth_given_names,
-                             birth_date=patient.birth_date, type_code="34794-8", version=version)
+                             birth_date=patient.birth_date, type_code="34794-8", version=version,
+                             set_id=str(set_id))
     document = Document.objects.create(kind="frcp", type_code="34794-8", title="Fiche RCP", patient=patient,
-                                       set_id=set_id or uuid.uuid4(), version_number=version, fiche=fiche)
+                                       set_id=set_id, version_number=version, fiche=fiche)
     if cda_ready:
         sha, _ = store.put(cda, "xml")
         Rendering.objects.create(document=document, format="cda", state="ready", sha256=sha, size=len(cda))
