@@ -2,8 +2,9 @@
 
 - the DPI of every hospital that knows the patient (an IPP under its OID) and of the requesting and presenting
   doctors' hospitals, when the hospital has an active Receiver;
-- the requesting doctor, the presenting doctor and the GP by MSSanté, when they have an MSSanté address
-  (directory.Practitioner.email, "messagerie (MSSanté)"), sent from the 3C's MSSanté address or DCC_MSSANTE_FROM;
+- the requesting doctor, the presenting doctor, the GP (and a PPS's referring doctor) by MSSanté, when they have
+  an MSSanté address (directory.Practitioner.email, "messagerie (MSSanté)"), sent from the 3C's MSSanté address
+  or DCC_MSSANTE_FROM;
 - the DMP, when the patient's INS is qualified and the patient has not objected.
 
 Only documents with a CDA R2 rendering are diffused (the PPAC has no national volet: it has none)."""
@@ -48,6 +49,8 @@ def _doctors(document: Document) -> list:
     doctors = []
     if registration is not None:
         doctors += [registration.requesting_doctor, registration.presenting_doctor]
+    if document.care_plan_id:
+        doctors.append(document.care_plan.referring_doctor)
     doctors.append(document.patient.gp)
     seen, unique = set(), []
     for doctor in doctors:

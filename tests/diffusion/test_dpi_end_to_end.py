@@ -68,3 +68,25 @@ def test_a_correction_is_sent_as_a_replacement_after_the_original(draft, coordin
     assert "||||||C|" in request
     statuses = dict(Document.objects.filter(kind="received").values_list("version_number", "status"))
     assert sorted(statuses.values()) == ["current", "superseded"]
+
+
+def test_a_validated_pps_reaches_the_dpi_and_a_ppac_is_not_diffused(known_patient, receiver, member_doctor,
+                                                                      coordinator, draft, client):
+    from django.utils import timezone
+
+    from oncodcc.careplans import services as careplans
+    from oncodcc.careplans.models import CarePlan
+
+    fiche = validate(draft, coordinator)
+    pps = careplans.create_from_fiche(actor=member_doctor, fiche=fiche, referring_doctor=member_doctor.practitioner)
+    pps = careplans.validate(actor=member_doctor, plan=pps)
+    document = Document.objects.get(care_plan=pps)
+    delivery = Delivery.objects.get(document=document, channel="dpi")
+    assert delivery.state == "delivered", delivery.last_error
+    client.force_login(member_doctor)
+    assert f"/diffusion/documents/{document.pk}/" in client.get(f"/pps/{pps.pk}/").content.decode()
+    CarePlan.objects.filter(pk=pps.pk).update(all_treatments_stopped=True, treatments_stopped_on=timezone.localdate(),
+                                              follow_up_text="Consultation tous les 6 mois.")
+    pps.refresh_from_db()
+    ppac = careplans.validate(actor=member_doctor, plan=careplans.create_ppac(actor=member_doctor, plan=pps))
+    assert not Delivery.objects.filter(document__care_plan=ppac).exists()
