@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the fixtures imported from dpi_fixtures are parameters of the tests
 """Validating a fiche delivers it to the hospital's DPI: the delivery is written with the document, the worker
 sends an ORU^R01 over MLLP to a real listener (ours, which files the CDA), the ACK AA marks it delivered, and the
 fiche page's Diffusion panel shows it. The CDA as sent passes the ANS validation kit."""
@@ -11,7 +12,15 @@ from oncodcc.documents.models import Document
 from oncodcc.interop.hl7v2.models import Hl7Message
 from tests.documents.test_cda_frcp import assert_valid
 
-from .conftest import validate
+from .dpi_fixtures import (  # noqa: F401 (fixtures)
+    _tasks_run_immediately,
+    draft,
+    hospital,
+    known_patient,
+    listener,
+    receiver,
+    validate,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the fixtures imported from dpi_fixtures are parameters of the tests
 """The DPI channel against our own MLLP listener: MDM^T02 then T10 when the receiver asks for MDM, and MLLP over
 TLS with a client certificate (a wrong authority ends in a retry, never a delivery)."""
 
@@ -15,6 +16,7 @@ from oncodcc.patients.models import PatientIdentifier
 from tests import factories as f
 from tests.interop.hl7v2.pki import Authority
 
+from .dpi_fixtures import _tasks_run_immediately, hospital, listener  # noqa: F401 (fixtures)
 from .test_outbox import stored_document
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -1,4 +1,5 @@
-"""Fixtures of the diffusion tests: a hospital that knows the patient (an IPP under its OID), its DPI receiver
+"""Fixtures of the DPI diffusion tests (imported by the test modules that use them; the conftest of this folder
+belongs to the channel tests): a hospital that knows the patient (an IPP under its OID), its DPI receiver
 served by the repository's own MLLP listener (with OncoDCC registered as a sender, so the listener files what it
 receives: the proof that our outbound message is valid for our inbound side), and a validated fiche."""
 
