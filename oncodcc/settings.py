@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "oncodcc.interop.hl7v2",
     "oncodcc.interop.smart",
     "oncodcc.interop.launch",
+    "oncodcc.diffusion",
     "oncodcc.demo",
     "oncodcc.front",
 ]
@@ -327,3 +328,18 @@ DCC_DMP_TIMEOUT = float(os.environ.get("DCC_DMP_TIMEOUT", "30"))
 # empty) and the healthcareFacilityTypeCode used when the CDA header has no healthCareFacility/code (TRE_R02).
 DCC_XDS_SOURCE_OID = os.environ.get("DCC_XDS_SOURCE_OID", "")
 DCC_XDS_HEALTHCARE_FACILITY_TYPE = os.environ.get("DCC_XDS_HEALTHCARE_FACILITY_TYPE", "SA01")
+
+# Diffusion out (docs/diffusion.md): a delivery that fails for a transient reason (receiver down, timeout, no ACK)
+# is tried again after base × 2^(n-1) seconds (at most the cap), and abandoned (dead) after the maximum attempts.
+DCC_DIFFUSION_MAX_ATTEMPTS = int(os.environ.get("DCC_DIFFUSION_MAX_ATTEMPTS", "8"))
+DCC_DIFFUSION_RETRY_BASE_SECONDS = int(os.environ.get("DCC_DIFFUSION_RETRY_BASE_SECONDS", "60"))
+DCC_DIFFUSION_RETRY_CAP_SECONDS = int(os.environ.get("DCC_DIFFUSION_RETRY_CAP_SECONDS", str(6 * 3600)))
+# A delivery left "en cours" this long (its worker was killed) is taken back and tried again.
+DCC_DIFFUSION_SENDING_TIMEOUT_SECONDS = int(os.environ.get("DCC_DIFFUSION_SENDING_TIMEOUT_SECONDS", "300"))
+# MLLP to the hospitals' DPI: connection and ACK wait (seconds), and the sending application (MSH-3).
+DCC_DPI_TIMEOUT_SECONDS = float(os.environ.get("DCC_DPI_TIMEOUT_SECONDS", "30"))
+DCC_DPI_APPLICATION = os.environ.get("DCC_DPI_APPLICATION", "ONCODCC")
+# MSH-4 of our messages (ASCII); empty: the DSRC's short name without accents (as the MSH-3 of our ACKs).
+DCC_DPI_FACILITY = os.environ.get("DCC_DPI_FACILITY", "")
+# Demo region: the local MLLP receiver (`dcc demo-receiver`) the demo hospitals' DPI point at.
+DCC_DEMO_RECEIVER_PORT = int(os.environ.get("DCC_DEMO_RECEIVER_PORT", "2576"))

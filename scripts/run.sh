@@ -68,6 +68,12 @@ pids+=($!)
 # The HL7 v2 listener: SIGTERM lets the messages in flight finish and be acknowledged.
 (exec dcc mllp --host "$MLLP_HOST" --port "$MLLP_PORT") &
 pids+=($!)
+# Demo mode: the demo hospitals' DPI (a local MLLP receiver that stores and answers AA), where the outbox delivers.
+DEMO_RECEIVER_PORT=${DCC_DEMO_RECEIVER_PORT:-2576}
+if [ "$DCC_DEMO_MODE" = 1 ]; then
+  (exec dcc demo-receiver --port "$DEMO_RECEIVER_PORT") &
+  pids+=($!)
+fi
 
 # Wait until the site answers (or a process died).
 url="http://$BIND:$PORT"
@@ -98,6 +104,7 @@ for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || { echo "!! a process s
 echo
 echo "  OncoDCC is running on $url/   (Ctrl-C to stop; started in $((SECONDS - started)) s)"
 echo "  HL7 v2 (MLLP) : port $MLLP_PORT   (listening on $MLLP_HOST; hospital networks: MLLP_HOST=0.0.0.0 with MLLP_TLS_*, docs/mllp.md)"
+[ "$DCC_DEMO_MODE" = 1 ] && echo "  Demo DPI receiver (diffusion out): port $DEMO_RECEIVER_PORT   (messages in ${DCC_VAR_DIR:-var}/demo-receiver/, docs/diffusion.md)"
 dcc shell -v 0 --no-imports -c "
 from django.db import connection
 from oncodcc.demo import builder

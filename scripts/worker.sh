@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The task worker (document renderings, meeting generation), recycled after WORKER_MAX_TASKS tasks so that memory
+# The task worker (document renderings, diffusion of documents, meeting generation), recycled after WORKER_MAX_TASKS tasks so that memory
 # held by WeasyPrint is given back to the system with the process; each start writes an audit checkpoint.
 # TERM/INT stop it cleanly.
 set -u
@@ -11,6 +11,9 @@ trap stop INT TERM
 while :; do
   # A signed checkpoint of the audit chain at each (re)start (docs/adr/0006; a cron does it hourly in production).
   dcc audit checkpoint -v 0 >/dev/null || echo "!! dcc audit checkpoint failed: run dcc audit verify" >&2
+  # The diffusion outbox: a run at each (re)start takes back deliveries a killed worker left "en cours" and sends
+  # what is due (each run schedules the next one at the earliest retry).
+  dcc outbox send --enqueue -v 0 >/dev/null || echo "!! dcc outbox send failed" >&2
   dcc db_worker --queue-name '*' --interval 1 --no-reload --max-tasks "${WORKER_MAX_TASKS:-200}" &
   child=$!
   wait "$child"

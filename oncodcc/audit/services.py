@@ -75,6 +75,12 @@ class Action:
     LOGOUT = "auth.logout"
     LOGIN_FAILED = "auth.login_failed"
     DEMO_DATA = "system.demo_data"
+    # Diffusion out (oncodcc.diffusion): a manual resend, the patient's objection to the DMP, reading the raw
+    # payloads of the attempt log, a DPI receiver registered.
+    DIFFUSION_RESEND = "diffusion.resend"
+    DIFFUSION_PAYLOAD_VIEW = "diffusion.payload.view"
+    DMP_OPPOSITION = "patient.dmp_opposition"
+    HL7_RECEIVER_REGISTER = "hl7.receiver_register"
 
 
 def record(

@@ -13,6 +13,7 @@ from faker import Faker
 from oncodcc.accounts.models import User
 from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
+from oncodcc.diffusion.demo_receiver import register_demo_receivers
 from oncodcc.directory.models import Organisation, Practitioner
 from oncodcc.patients.models import Patient
 
@@ -70,8 +71,10 @@ def load(*, seed: int = DEFAULT_SEED, patients: int = DEFAULT_PATIENTS, months: 
         build_boards(rng, region, recurrence_start=today - timedelta(days=round(months * 365 / 12)))
         build_users(region)
         senders = build_hl7_senders(hospitals)
+        receivers = register_demo_receivers([h for territory in hospitals for h in territory])
         step(f"{len(region.boards)} RCP avec leurs membres ; comptes de démonstration ; "
-             f"{senders} émetteurs HL7 (application DPI, établissement = FINESS)")
+             f"{senders} émetteurs HL7 (application DPI, établissement = FINESS) ; {receivers} récepteurs DPI "
+             "(dcc demo-receiver)")
         activity = Activity(region=region, rng=rng, fake=fake, today=today, months=months, patients=patients)
         meetings = activity.create_meetings()
         step(f"{activity.stats.meetings} séances ({activity.stats.cancelled} annulées pendant les congés)")

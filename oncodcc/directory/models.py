@@ -41,6 +41,10 @@ class Organisation(models.Model):
     )
     address = models.TextField(_("adresse"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    mssante_sender = models.EmailField(
+        _("adresse MSSanté d'envoi"), blank=True,
+        help_text=_("3C : adresse MSSanté (boîte organisationnelle) d'où partent ses documents ; vide : "
+                    "DCC_MSSANTE_FROM."))
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -5,7 +5,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from . import store
+from . import hooks, store
 from .models import Document, Rendering
 
 logger = logging.getLogger(__name__)
@@ -28,6 +28,7 @@ def register_fiche(fiche, *, actor) -> Document:
         organisation=meeting.location or board.hospitals.first() or board.managing_3c,
     )
     Rendering.objects.bulk_create([Rendering(document=document, format=f) for f in Rendering.Format.values])
+    hooks.registered(document, _action(document))
     transaction.on_commit(lambda: enqueue(document.pk))
     return document
 
@@ -46,8 +47,14 @@ def register_care_plan(plan, *, actor) -> Document:
     )
     formats = [Rendering.Format.PDF] + ([Rendering.Format.CDA] if plan.kind == CarePlan.Kind.PPS else [])
     Rendering.objects.bulk_create([Rendering(document=document, format=f) for f in formats])
+    hooks.registered(document, _action(document))
     transaction.on_commit(lambda: enqueue(document.pk))
     return document
+
+
+def _action(document: Document) -> str:
+    """A first version is new; a later one replaces the version it supersedes (the diffusion outbox)."""
+    return hooks.REPLACE if document.version_number > 1 else hooks.NEW
 
 
 def refresh(document: Document) -> None:
@@ -105,4 +112,5 @@ def render(document_id: int) -> dict[str, str]:
             state=Rendering.State.READY, sha256=sha256, size=len(content), error="", attempts=rendering.attempts + 1,
             rendered_at=timezone.now())
         outcome[rendering.format] = Rendering.State.READY
+    hooks.rendered(document_id)
     return outcome

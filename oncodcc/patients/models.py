@@ -63,6 +63,9 @@ class Patient(models.Model):
         on_delete=models.SET_NULL, related_name="gp_patients",
     )
     deceased_date = models.DateField(_("date de décès"), null=True, blank=True)
+    # The patient objected to his documents being sent to his DMP (Mon espace santé): the diffusion outbox skips
+    # the DMP. Changed through diffusion.opposition.set_dmp_opposition (audited).
+    dmp_opposition = models.BooleanField(_("opposition à l'alimentation du DMP"), default=False, editable=False)
     # Set when this record was merged into another (A40 from a hospital, identity vigilance): the record stays,
     # inactive, flagged DOUA + DESA, so that its history and the merge's before-image remain readable.
     merged_into = models.ForeignKey(

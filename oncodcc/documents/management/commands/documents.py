@@ -1,4 +1,5 @@
-"""dcc documents export --out DIR [--kind frcp|pps|ppac] [--since DATE] | render [--pending]"""
+"""dcc documents export --out DIR [--kind frcp|pps|ppac] [--since DATE] | render [--pending] |
+send [--document ID] [--to FINESS] [--since AAAA-MM-JJ] (the diffusion outbox, oncodcc.diffusion)"""
 
 import csv
 from datetime import date, datetime, time
@@ -27,9 +28,25 @@ class Command(BaseCommand):
         export.add_argument("--since", help="AAAA-MM-JJ : documents créés depuis cette date (heure de Paris).")
         render = sub.add_parser("render", help="Met en file les rendus en attente ou en échec.")
         render.add_argument("--now", action="store_true", help="Les produire ici, sans passer par le worker.")
+        send = sub.add_parser("send", help="Met en file d'envoi (diffusion) des documents existants, selon les "
+                                           "règles de destinataires : un document, ou ceux d'une période.")
+        send.add_argument("--document", type=int, help="Numéro du document.")
+        send.add_argument("--to", metavar="FINESS",
+                          help="Seulement au DPI de cet établissement (p. ex. à son raccordement).")
+        send.add_argument("--since", help="AAAA-MM-JJ : documents créés depuis cette date (heure de Paris).")
 
     def handle(self, *args, action, **options):
         return getattr(self, f"_{action}")(**options)
+
+    def _send(self, document=None, to=None, since=None, **options):
+        from oncodcc.diffusion.onboarding import SendError, send_existing
+
+        try:
+            result = send_existing(document_id=document, finess=to, since=_since(since) if since else None)
+        except SendError as exc:
+            raise CommandError(str(exc), returncode=1) from exc
+        self.stdout.write(f"{result.documents} document(s) examiné(s) : {result.created} envoi(s) mis en file, "
+                          f"{result.requeued} remis en file.")
 
     def _export(self, out, kind=None, since=None, **options):
         from pathlib import Path
@@ -38,11 +55,7 @@ class Command(BaseCommand):
         if kind:
             documents = documents.filter(kind=kind)
         if since:
-            try:
-                start = datetime.combine(date.fromisoformat(since), time.min, tzinfo=PARIS)
-            except ValueError as exc:
-                raise CommandError("--since attend une date AAAA-MM-JJ.") from exc
-            documents = documents.filter(created_at__gte=start)
+            documents = documents.filter(created_at__gte=_since(since))
         root = Path(out)
         root.mkdir(parents=True, exist_ok=True)
         written = missing = 0
@@ -81,3 +94,10 @@ class Command(BaseCommand):
                 services.enqueue(document.pk)
             count += 1
         self.stdout.write(f"{count} document(s) {'générés' if now else 'mis en file'}.")
+
+
+def _since(value: str) -> datetime:
+    try:
+        return datetime.combine(date.fromisoformat(value), time.min, tzinfo=PARIS)
+    except ValueError as exc:
+        raise CommandError("--since attend une date AAAA-MM-JJ.") from exc

@@ -1,6 +1,8 @@
 """`dcc hl7 register-sender --application APP --facility FAC --oid OID --name NAME [--finess FINESS]
 [--cert-fingerprint SHA256] [--cert-subject 'CN=…,O=…'] [--allow-network CIDR]…` |
-`dcc hl7 senders` | `dcc hl7 replay ID`: the HL7 v2 channel from the command line (hospital onboarding)."""
+`dcc hl7 senders` | `dcc hl7 replay ID` | `dcc hl7 register-receiver --finess FINESS --host HOST --port PORT [--tls
+--ca FILE --cert FILE --key FILE] [--message oru|mdm]`: the HL7 v2 channel from the command line (hospital
+onboarding, both directions; the receivers belong to oncodcc.diffusion)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -34,6 +36,20 @@ class Command(BaseCommand):
                               help="Réseau source autorisé (répétable, p. ex. 10.2.0.0/16) ; remplace la liste ; "
                                    "--allow-network \"\" la vide (toute adresse).")
         sub.add_parser("senders", help="Liste les émetteurs enregistrés.")
+        receiver = sub.add_parser(
+            "register-receiver", help="Enregistre (ou met à jour) le récepteur DPI d'un établissement : les "
+                                      "documents validés lui sont envoyés en HL7 v2 (MLLP).")
+        receiver.add_argument("--finess", required=True, help="FINESS de l'établissement (dans l'annuaire).")
+        receiver.add_argument("--host", required=True, help="Hôte du moteur d'interface du DPI.")
+        receiver.add_argument("--port", required=True, type=int, help="Port MLLP.")
+        receiver.add_argument("--tls", action="store_true", help="MLLP sur TLS.")
+        receiver.add_argument("--ca", default="", help="Autorité de certification du serveur (PEM).")
+        receiver.add_argument("--cert", default="", help="Certificat client (PEM).")
+        receiver.add_argument("--key", default="", help="Clé du certificat client (PEM).")
+        receiver.add_argument("--message", choices=["oru", "mdm"], default="oru",
+                              help="ORU^R01 (défaut) ou MDM^T02/T10/T04.")
+        receiver.add_argument("--application", default="", help="Application destinataire (MSH-5, défaut DPI).")
+        receiver.add_argument("--facility", default="", help="Établissement destinataire (MSH-6, défaut FINESS).")
         replay = sub.add_parser("replay", help="Rejoue un message du journal (nouvelle ligne, doublons ignorés).")
         replay.add_argument("id", type=int, help="Numéro du message dans le journal.")
 
@@ -58,6 +74,21 @@ class Command(BaseCommand):
                 "unchanged": "déjà enregistré et actif"}
         self.stdout.write(self.style.SUCCESS(f"Émetteur {result.sender} {verb[result.sender_status]}."))
         self.stdout.write(f"Authentification : {result.sender.authentication_label()}")
+
+    def _register_receiver(self, *, finess, host, port, tls, ca, cert, key, message, application, facility,
+                           **options):
+        from oncodcc.diffusion import receivers
+
+        try:
+            result = receivers.register_receiver(actor=OPERATOR, finess=finess, host=host, port=port,
+                                                 message_type=message, tls=tls, ca=ca, cert=cert, key=key,
+                                                 application=application, facility=facility)
+        except receivers.ReceiverError as exc:
+            raise CommandError(str(exc), returncode=1) from exc
+        r = result.receiver
+        self.stdout.write(self.style.SUCCESS(
+            f"Récepteur DPI {'enregistré' if result.created else 'mis à jour'} : {r.organisation} → {r.host}:{r.port} "
+            f"({r.get_message_type_display()}, {'TLS' if r.tls else 'MLLP en clair'})."))
 
     def _senders(self, **options):
         senders = Hl7Sender.objects.select_related("organisation").order_by("application", "facility")
