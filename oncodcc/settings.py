@@ -343,3 +343,6 @@ DCC_DPI_APPLICATION = os.environ.get("DCC_DPI_APPLICATION", "ONCODCC")
 DCC_DPI_FACILITY = os.environ.get("DCC_DPI_FACILITY", "")
 # Demo region: the local MLLP receiver (`dcc demo-receiver`) the demo hospitals' DPI point at.
 DCC_DEMO_RECEIVER_PORT = int(os.environ.get("DCC_DEMO_RECEIVER_PORT", "2576"))
+# ... and its MSSanté relay and DMP doubles (`dcc demo-receiver` starts them; `make run` points the channels there).
+DCC_DEMO_SMTP_PORT = int(os.environ.get("DCC_DEMO_SMTP_PORT", "2577"))
+DCC_DEMO_DMP_PORT = int(os.environ.get("DCC_DEMO_DMP_PORT", "2578"))

@@ -32,6 +32,20 @@ if [ -z "${DCC_SECRET_KEY:-}" ] && [ -z "${DCC_SECRET_KEY_FILE:-}" ]; then
   export DCC_SECRET_KEY_FILE="$key_file"
 fi
 
+# Demo mode: documents are delivered to local doubles started by `dcc demo-receiver` below — the demo hospitals'
+# DPI (MLLP), the MSSanté relay (SMTP, mails in var/mail/) and the DMP (XDS.b, documents in var/dmp/) — unless the
+# operator points the channels elsewhere.
+DEMO_RECEIVER_PORT=${DCC_DEMO_RECEIVER_PORT:-2576}
+DEMO_SMTP_PORT=${DCC_DEMO_SMTP_PORT:-2577}
+DEMO_DMP_PORT=${DCC_DEMO_DMP_PORT:-2578}
+if [ "$DCC_DEMO_MODE" = 1 ]; then
+  export DCC_MSSANTE_SMTP_HOST=${DCC_MSSANTE_SMTP_HOST:-127.0.0.1}
+  export DCC_MSSANTE_SMTP_PORT=${DCC_MSSANTE_SMTP_PORT:-$DEMO_SMTP_PORT}
+  export DCC_MSSANTE_SMTP_TLS=${DCC_MSSANTE_SMTP_TLS:-none}
+  export DCC_MSSANTE_FROM=${DCC_MSSANTE_FROM:-rcp@dsrc.demo.mssante.invalid}
+  export DCC_DMP_URL=${DCC_DMP_URL:-http://127.0.0.1:$DEMO_DMP_PORT/xds/iti41}
+fi
+
 echo "==> preparing the database and the static files"
 dcc migrate --noinput -v 0
 dcc collectstatic --noinput -v 0
@@ -68,10 +82,8 @@ pids+=($!)
 # The HL7 v2 listener: SIGTERM lets the messages in flight finish and be acknowledged.
 (exec dcc mllp --host "$MLLP_HOST" --port "$MLLP_PORT") &
 pids+=($!)
-# Demo mode: the demo hospitals' DPI (a local MLLP receiver that stores and answers AA), where the outbox delivers.
-DEMO_RECEIVER_PORT=${DCC_DEMO_RECEIVER_PORT:-2576}
 if [ "$DCC_DEMO_MODE" = 1 ]; then
-  (exec dcc demo-receiver --port "$DEMO_RECEIVER_PORT") &
+  (exec dcc demo-receiver --port "$DEMO_RECEIVER_PORT" --smtp-port "$DEMO_SMTP_PORT" --dmp-port "$DEMO_DMP_PORT") &
   pids+=($!)
 fi
 
@@ -104,7 +116,7 @@ for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || { echo "!! a process s
 echo
 echo "  OncoDCC is running on $url/   (Ctrl-C to stop; started in $((SECONDS - started)) s)"
 echo "  HL7 v2 (MLLP) : port $MLLP_PORT   (listening on $MLLP_HOST; hospital networks: MLLP_HOST=0.0.0.0 with MLLP_TLS_*, docs/mllp.md)"
-[ "$DCC_DEMO_MODE" = 1 ] && echo "  Demo DPI receiver (diffusion out): port $DEMO_RECEIVER_PORT   (messages in ${DCC_VAR_DIR:-var}/demo-receiver/, docs/diffusion.md)"
+[ "$DCC_DEMO_MODE" = 1 ] && echo "  Demo recipients (diffusion out): DPI port $DEMO_RECEIVER_PORT (${DCC_VAR_DIR:-var}/demo-receiver/), MSSanté relay port $DEMO_SMTP_PORT (${DCC_VAR_DIR:-var}/mail/), DMP port $DEMO_DMP_PORT (${DCC_VAR_DIR:-var}/dmp/) — docs/diffusion.md"
 dcc shell -v 0 --no-imports -c "
 from django.db import connection
 from oncodcc.demo import builder

@@ -165,6 +165,15 @@ def _person(entity) -> str:
     return f"^{family}^{given}"
 
 
+def _author_organisation(root, author):
+    """The author's organisation; a fiche signed by a doctor whose hospital the header does not name is the
+    document of the organisation that keeps it (custodian: the DSRC or 3C), which XDS requires as authorInstitution."""
+    org = author.find("h:representedOrganization", NS) if author is not None else None
+    if org is None:
+        org = root.find("h:custodian/h:assignedCustodian/h:representedCustodianOrganization", NS)
+    return org
+
+
 def _institution(org) -> str:
     """XON: Name^^^^^&OID&ISO^IDNST^^^id."""
     if org is None:
@@ -259,7 +268,7 @@ def xds_metadata(cda: bytes, *, patient_ins: str = "", patient_ins_oid: str = ""
         hash=hashlib.sha1(cda).hexdigest(), size=len(cda),  # noqa: S324 - the XDS hash slot is SHA-1 by definition
         legal_authenticator=_person(root.find("h:legalAuthenticator/h:assignedEntity", NS)),
         author_person=_person(author),
-        author_institution=_institution(author.find("h:representedOrganization", NS) if author is not None else None),
+        author_institution=_institution(_author_organisation(root, author)),
         author_role=f"{author_fn.code}^{author_fn.display}^{author_fn.scheme}" if author_fn else "",
         author_specialty=f"{specialty.code}^{specialty.display}^{specialty.scheme}" if specialty else "",
         class_code=Code(klass[0], OID_CLASS_CODE, klass[1]), type_code=Code(type_code.code, OID_LOINC,
