@@ -13,7 +13,7 @@ while :; do
   dcc audit checkpoint -v 0 >/dev/null || echo "!! dcc audit checkpoint failed: run dcc audit verify" >&2
   # The diffusion outbox: a run at each (re)start takes back deliveries a killed worker left "en cours" and sends
   # what is due (each run schedules the next one at the earliest retry).
-  dcc outbox send --enqueue -v 0 >/dev/null || echo "!! dcc outbox send failed" >&2
+  dcc outbox send --enqueue >/dev/null || echo "!! dcc outbox send failed" >&2
   dcc db_worker --queue-name '*' --interval 1 --no-reload --max-tasks "${WORKER_MAX_TASKS:-200}" &
   child=$!
   wait "$child"
