@@ -127,7 +127,13 @@ def send_due(*, limit: int | None = None, now=None) -> Counter:
     return counts
 
 
-def next_due_at():
-    """When the next scheduled retry is due (None when nothing is waiting)."""
-    return (Delivery.objects.filter(state__in=OPEN_STATES, next_attempt_at__isnull=False)
+def next_due_at(now=None):
+    """When the next scheduled retry is due (None when nothing is waiting). Only retries still to come, of
+    deliveries whose CDA is ready: one waiting for its rendering is sent when the rendering is stored (the
+    documents hook), one waiting behind an earlier version when that one is delivered — scheduling them "now"
+    would make the task re-enqueue itself in a loop."""
+    now = now or timezone.now()
+    cda_ready = Rendering.objects.filter(document_id=OuterRef("document_id"), format=Rendering.Format.CDA,
+                                         state=Rendering.State.READY)
+    return (Delivery.objects.filter(state__in=OPEN_STATES, next_attempt_at__gt=now).filter(Exists(cda_ready))
             .order_by("next_attempt_at").values_list("next_attempt_at", flat=True).first())
