@@ -256,6 +256,7 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        "mail.log": {"level": "WARNING"},  # aiosmtpd (the demo MSSanté relay double): one line per SMTP step
     },
 }
 
