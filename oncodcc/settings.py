@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "oncodcc.interop.smart",
     "oncodcc.interop.launch",
     "oncodcc.demo",
+    "oncodcc.infocentre",
     "oncodcc.front",
 ]
 

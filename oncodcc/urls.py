@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("oncodcc.interop.smart.urls")),  # /.well-known/smart-configuration, OAuth2 token endpoint
     path("", include("oncodcc.interop.launch.urls")),  # /launch (contextual call from a hospital record)
     path("pps/", include("oncodcc.careplans.urls")),
+    path("statistiques/", include("oncodcc.infocentre.urls")),
     path("admin/", admin.site.urls),
 ]
 
