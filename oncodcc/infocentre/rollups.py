@@ -124,9 +124,10 @@ def _facts(year: int | None) -> dict[str, list[tuple[date, int | None, int]]]:
 
 
 @transaction.atomic
-def rebuild(*, year: int | None = None) -> dict[str, int]:
+def rebuild(*, year: int | None = None, audited: bool = True) -> dict[str, int]:
     """Recompute the counters (of one year, or all) and the patients discussed from the fact tables; fill the
-    sign-in days from the audit trail's logins. Returns the totals per kind."""
+    sign-in days from the audit trail's logins. Returns the totals per kind. `audited=False` for a caller that
+    records its own event (the demo loader)."""
     counters = DailyActivity.objects.all()
     discussed = DiscussedPatient.objects.all()
     if year is not None:
@@ -146,7 +147,8 @@ def rebuild(*, year: int | None = None) -> dict[str, int]:
     DailyActivity.objects.bulk_create(rows, batch_size=2000)
     _rebuild_discussed(year)
     totals["sign_in_days"] = backfill_sign_ins(year=year)
-    audit.record(actor=None, action=ACTION_REFRESH, details={"year": year, **totals})
+    if audited:
+        audit.record(actor=None, action=ACTION_REFRESH, details={"year": year, **totals})
     return totals
 
 

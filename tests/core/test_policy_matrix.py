@@ -44,7 +44,8 @@ def test_every_permission_has_a_matrix():
         expected_board(name, Role.DOCTOR, "none")
     assert CLIENT_PERMISSIONS == [client_policy.READ_PATIENT]
     subjects = {name.split(".")[0] for name in policy.permissions()}
-    assert subjects == {"patient", "board", "meeting", "fiche", "client", "admin", "account"}, subjects
+    # The infocentre's permissions have their matrix in tests/infocentre/test_access.py.
+    assert subjects == {"patient", "board", "meeting", "fiche", "client", "admin", "account", "infocentre"}, subjects
 
 
 CELLS = [(role, relation) for role in Role for relation in BOARD_RELATIONS]

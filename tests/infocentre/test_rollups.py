@@ -6,6 +6,7 @@ import uuid
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -65,10 +66,8 @@ def test_a_failing_counter_rolls_the_validation_back(board, coordinator, member_
 
     fiche_validated.connect(broken, dispatch_uid="test-broken")
     try:
-        try:
+        with pytest.raises(RuntimeError):
             fiches.validate(actor=coordinator, fiche=draft, expected_version=draft.lock_version)
-        except RuntimeError:
-            pass
     finally:
         fiche_validated.disconnect(dispatch_uid="test-broken")
     draft.refresh_from_db()
