@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 
 from oncodcc.audit.models import AuditEvent
 from oncodcc.infocentre.models import DailyActivity
+from oncodcc.infocentre.tasks import refresh_rollups
 
 from .conftest import meeting_at, paris, registration, validated
 
@@ -57,3 +58,9 @@ def test_refresh_one_year(activity):
 def test_bad_scopes(region, scope):
     with pytest.raises(CommandError):
         run("--scope", scope)
+
+
+def test_the_worker_task_rebuilds(activity):
+    totals = refresh_rollups.call(year=2025)
+    assert (totals["fiche"], totals["meeting_held"]) == (2, 2)
+    assert DailyActivity.objects.filter(day__year=2025).count() == 4
