@@ -78,8 +78,9 @@ def _sees(user, scope: Scope) -> bool:
 
 @register(VIEW, "Voir les statistiques de l'infocentre (un périmètre : région, territoire, 3C, RCP…)")
 def may_view(user, scope: Scope | None = None) -> bool:
-    if scope is None:
-        return default_scope(user) is not None
+    if scope is None:  # asked on every page (the navigation link): the checks without a query first
+        return (is_regional(user) or has_own_activity(user) or ccc_of(user) is not None
+                or bool(coordinated_board_ids(user)))
     return _sees(user, scope)
 
 
