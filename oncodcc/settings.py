@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "oncodcc.interop.launch",
     "oncodcc.diffusion",
     "oncodcc.demo",
+    "oncodcc.infocentre",
     "oncodcc.front",
 ]
 

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("oncodcc.interop.launch.urls")),  # /launch (contextual call from a hospital record)
     path("pps/", include("oncodcc.careplans.urls")),
     path("diffusion/", include("oncodcc.diffusion.urls")),
+    path("statistiques/", include("oncodcc.infocentre.urls")),
     path("admin/", admin.site.urls),
 ]
 

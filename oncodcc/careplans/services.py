@@ -21,6 +21,7 @@ from oncodcc.patients.policy import EDIT, VIEW_RECORD, AccessDenied, has_permiss
 from oncodcc.rcp.models import Fiche
 from oncodcc.terminology import valuesets as vs
 
+from . import signals
 from .models import CarePlan, Contact, PlannedTreatment
 
 # FRCP treatment types (JDV_TypeTraitement_FRCP) whose PPS code (JDV_TypeTraitementPPS) differs; the other codes
@@ -297,6 +298,7 @@ def validate(*, actor, plan: CarePlan) -> CarePlan:
         old.save(update_fields=["status", "updated_at"])
     audit.record(actor=actor, action=Action.CAREPLAN_VALIDATE, patient=plan.patient, obj=plan,
                  details={"version": plan.version_number, "set_id": str(plan.set_id)})
+    signals.care_plan_validated.send(sender=CarePlan, plan=plan)
     documents.register_care_plan(plan, actor=actor)
     return plan
 

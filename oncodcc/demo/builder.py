@@ -15,6 +15,7 @@ from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
 from oncodcc.diffusion.demo_receiver import register_demo_receivers
 from oncodcc.directory.models import Organisation, Practitioner
+from oncodcc.infocentre import rollups
 from oncodcc.patients.models import Patient
 
 from . import catalogue as cat
@@ -87,6 +88,8 @@ def load(*, seed: int = DEFAULT_SEED, patients: int = DEFAULT_PATIENTS, months: 
         reports = file_reports(region=region, rng=rng, today=today)
         step(f"{reports} comptes rendus reçus (anatomopathologie, génétique moléculaire) pour les dossiers inscrits "
              "aux prochaines séances")
+        rollups.rebuild(audited=False)  # the activity was bulk-inserted, past the services that keep the counters
+        step("cumuls de l'infocentre reconstruits")
         counts = {"seed": seed, "boards": len(region.boards), "practitioners": len(practitioners),
                   "received_reports": reports, **asdict(stats)}
         audit.record(actor=None, action=Action.DEMO_DATA, details=counts)

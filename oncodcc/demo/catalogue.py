@@ -13,14 +13,16 @@ DEMO_OID_ARC = "1.2.250.1.999"  # OIDs of demo organisations: NOT a registered a
 DSRC = {"name": "Onco Démo — DSRC de la région de démonstration", "short_name": "Onco Démo",
         "address": "12 allée des Platanes, 99000 Valmont (adresse fictive)", "phone": "01 99 00 00 00"}
 TERRITORIES = [
-    {"ccc": {"name": "3C Nord — Valmont et Rivebelle", "short_name": "3C Nord", "national_id": "DEMO-3C-NORD"},
+    {"territory": {"name": "Territoire Nord — Valmont-Rivebelle", "code": "DEMO-NORD"},
+     "ccc": {"name": "3C Nord — Valmont et Rivebelle", "short_name": "3C Nord", "national_id": "DEMO-3C-NORD"},
      "department": "31",
      "hospitals": [
          ("Centre hospitalier universitaire de Valmont", "CHU Valmont", "Hôpital Pasteur"),
          ("Centre hospitalier de Rivebelle", "CH Rivebelle", "Site des Tilleuls"),
          ("Clinique du Parc de Valmont", "Clinique du Parc", "Site principal"),
      ]},
-    {"ccc": {"name": "3C Sud — Castelnau et Sainte-Colombe", "short_name": "3C Sud", "national_id": "DEMO-3C-SUD"},
+    {"territory": {"name": "Territoire Sud — Castelnau-Orb", "code": "DEMO-SUD"},
+     "ccc": {"name": "3C Sud — Castelnau et Sainte-Colombe", "short_name": "3C Sud", "national_id": "DEMO-3C-SUD"},
      "department": "34",
      "hospitals": [
          ("Centre hospitalier de Castelnau-la-Garde", "CH Castelnau", "Hôpital Saint-Roch"),

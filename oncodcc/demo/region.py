@@ -10,7 +10,7 @@ from django.utils.crypto import get_random_string
 from faker import Faker
 
 from oncodcc.accounts.models import Role, User
-from oncodcc.directory.models import Organisation, Practitioner
+from oncodcc.directory.models import Organisation, Practitioner, Territory
 from oncodcc.rcp.models import Board, BoardMember
 
 from . import catalogue as cat
@@ -44,7 +44,8 @@ def build_organisations(fake: Faker) -> tuple[Organisation, list[Organisation], 
     dsrc = Organisation.objects.create(kind=Organisation.Kind.DSRC, national_id=cat.DEMO_DSRC_ID, **cat.DSRC)
     cccs, hospitals, n = [], [], 0
     for territory in cat.TERRITORIES:
-        ccc = Organisation.objects.create(kind=Organisation.Kind.CCC, parent=dsrc, **territory["ccc"])
+        area = Territory.objects.create(dsrc=dsrc, **territory["territory"])
+        ccc = Organisation.objects.create(kind=Organisation.Kind.CCC, parent=dsrc, territory=area, **territory["ccc"])
         cccs.append(ccc)
         ejs = []
         for name, short, site in territory["hospitals"]:

@@ -2,13 +2,13 @@ from django.contrib import admin
 
 from oncodcc.core.admin import RoleAdmin
 
-from .models import Organisation, Practitioner
+from .models import Organisation, Practitioner, Territory
 
 
 @admin.register(Organisation)
 class OrganisationAdmin(RoleAdmin):
-    list_display = ("name", "kind", "finess", "parent", "active")
-    list_filter = ("kind", "active")
+    list_display = ("name", "kind", "finess", "parent", "territory", "active")
+    list_filter = ("kind", "active", "territory")
     search_fields = ("name", "short_name", "finess")
     autocomplete_fields = ("parent",)
 
@@ -19,3 +19,10 @@ class PractitionerAdmin(RoleAdmin):
     list_filter = ("active", "specialty")
     search_fields = ("last_name", "first_name", "rpps")
     filter_horizontal = ("organisations",)
+
+
+@admin.register(Territory)
+class TerritoryAdmin(RoleAdmin):
+    list_display = ("name", "code", "dsrc", "active")
+    list_filter = ("active",)
+    search_fields = ("name", "code")

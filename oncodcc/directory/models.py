@@ -17,6 +17,36 @@ OID_RPPS = "1.2.250.1.71.4.2.1"
 OID_FINESS = "1.2.250.1.71.4.2.2"
 
 
+class Territory(models.Model):
+    """A health territory of the region (e.g. Métropole-Flandres): the region's DSRC splits its 3C between
+    territories, and the regional statistics (infocentre) are reported per territory."""
+
+    name = models.CharField(_("nom"), max_length=200)
+    code = models.CharField(
+        _("code"), max_length=20, unique=True,
+        validators=[RegexValidator(r"^[A-Z0-9][A-Z0-9_-]*$", _("Majuscules, chiffres, tirets (ex. METRO-FLANDRES)."))],
+    )
+    dsrc = models.ForeignKey(
+        "Organisation", verbose_name=_("DSRC de la région"), on_delete=models.PROTECT, related_name="territories",
+        limit_choices_to={"kind": "DSRC"},
+    )
+    active = models.BooleanField(_("actif"), default=True)
+
+    class Meta:
+        verbose_name = _("territoire")
+        verbose_name_plural = _("territoires")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.dsrc_id and self.dsrc.kind != Organisation.Kind.DSRC:
+            raise ValidationError({"dsrc": _("Un territoire dépend du DSRC de la région.")})
+
+
 class Organisation(models.Model):
     class Kind(models.TextChoices):
         DSRC = "DSRC", _("Dispositif spécifique régional du cancer (DSRC)")
@@ -39,6 +69,11 @@ class Organisation(models.Model):
     parent = models.ForeignKey(
         "self", verbose_name=_("rattachement"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
+    # The territory of a 3C (only 3C organisations belong to a territory).
+    territory = models.ForeignKey(
+        Territory, verbose_name=_("territoire"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="cccs", help_text=_("Pour un 3C : le territoire de santé auquel il appartient."),
+    )
     address = models.TextField(_("adresse"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
     mssante_sender = models.EmailField(
@@ -59,6 +94,12 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.short_name or self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.territory_id and self.kind != self.Kind.CCC:
+            raise ValidationError({"territory": _("Seul un 3C appartient à un territoire.")})
 
     def ancestors(self) -> list["Organisation"]:
         chain, node = [], self.parent

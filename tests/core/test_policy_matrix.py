@@ -44,8 +44,10 @@ def test_every_permission_has_a_matrix():
         expected_board(name, Role.DOCTOR, "none")
     assert CLIENT_PERMISSIONS == [client_policy.READ_PATIENT]
     subjects = {name.split(".")[0] for name in policy.permissions()}
-    # diffusion.*: the matrix of tests/diffusion/test_pages_and_commands.py (test_resend_matrix).
-    assert subjects == {"patient", "board", "meeting", "fiche", "client", "admin", "account", "diffusion"}, subjects
+    # diffusion.*: the matrix of tests/diffusion/test_pages_and_commands.py (test_resend_matrix); infocentre.*: the
+    # matrix of tests/infocentre/test_access.py.
+    assert subjects == {"patient", "board", "meeting", "fiche", "client", "admin", "account", "diffusion",
+                        "infocentre"}, subjects
 
 
 CELLS = [(role, relation) for role in Role for relation in BOARD_RELATIONS]

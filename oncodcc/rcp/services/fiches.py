@@ -19,6 +19,7 @@ from oncodcc.questionnaires import services as organ_forms
 from oncodcc.terminology import valuesets as vs
 
 from .. import quorum as quorum_rules
+from .. import signals
 from ..models import (
     Fiche,
     FurtherTest,
@@ -344,6 +345,7 @@ def validate(*, actor, fiche: Fiche, expected_version: int) -> Fiche:
     documents.register_fiche(fiche, actor=actor)
     audit.record(actor=actor, action=Action.FICHE_VALIDATE, patient=fiche.patient, obj=fiche,
                  details={"version": fiche.version_number, "set_id": str(fiche.set_id), "quorum": quorum.status_code})
+    signals.fiche_validated.send(sender=Fiche, fiche=fiche)
     return fiche
 
 
