@@ -16,5 +16,5 @@ def test_rcp_registers_its_coded_fields():
 def test_a_stored_code_outside_its_value_set_is_reported(member_doctor, registration):
     fiche = f.complete_fiche(registration, created_by=member_doctor)
     assert unknown_codes() == {}
-    type(fiche).objects.filter(pk=fiche.pk).update(phase="PHASE-INVENTEE")
+    type(fiche).objects.filter(pk=fiche.pk).update(phase="PH-XX")
     assert unknown_codes() == {"rcp.Fiche.phase": 1}
