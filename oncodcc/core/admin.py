@@ -121,3 +121,31 @@ def organisation_scope(user) -> dict | None:
     if user.role == Role.ADMIN_DSRC:
         return {"parent_id": user.organisation_id}
     return {"pk__in": []}
+
+
+class PayloadLogAdmin(RoleAdmin):
+    """A log of raw exchanges kept as evidence (HL7 messages received, documents sent): never added, changed or
+    deleted from the admin; opening one shows a patient's identity and data, so it is an access audited in that
+    patient's history. Subclasses define `payload_patient(object_id) -> (entry, patient id, audit details)` and say
+    how the access is recorded."""
+
+    payload_action = ""  # the audit action of opening an entry
+    payload_reason = ""  # French, shown in the patient's access history
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and getattr(response, "status_code", 0) == 200:
+            entry, patient_id, details = self.payload_patient(object_id)
+            if entry is not None and patient_id:
+                audit.record(actor=request.user, action=self.payload_action, patient_id=patient_id, obj=entry,
+                             reason=self.payload_reason, details=details)
+        return response

@@ -7,9 +7,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from oncodcc.accounts.models import Role
-from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
-from oncodcc.core.admin import RoleAdmin
+from oncodcc.core.admin import PayloadLogAdmin, RoleAdmin
 from oncodcc.directory.models import Organisation
 
 from .models import Delivery, DeliveryAttempt, Receiver
@@ -70,7 +69,11 @@ class AttemptInline(admin.StackedInline):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(RoleAdmin):
+class DeliveryAdmin(PayloadLogAdmin):
+    # The raw payloads show the patient's identity and the document: an access like opening the record.
+    payload_action = Action.DIFFUSION_PAYLOAD_VIEW
+    payload_reason = "Journal des envois (administration)"
+
     manager_roles = DIFFUSION_ADMINS
     list_display = ("created_at", "channel", "recipient_label", "action", "state", "attempts", "next_attempt_at",
                     "short_error")
@@ -93,22 +96,8 @@ class DeliveryAdmin(RoleAdmin):
                            document.version_number, reverse("patients:detail", args=[document.patient_id]),
                            document.patient_id)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and getattr(response, "status_code", 0) == 200:
-            delivery = Delivery.objects.filter(pk=object_id).select_related("document").first()
-            if delivery is not None:
-                # The raw payloads show the patient's identity and the document: an access like opening the record.
-                audit.record(actor=request.user, action=Action.DIFFUSION_PAYLOAD_VIEW,
-                             patient_id=delivery.document.patient_id, obj=delivery,
-                             reason="Journal des envois (administration)", details={"delivery": delivery.pk})
-        return response
+    def payload_patient(self, object_id):
+        delivery = Delivery.objects.filter(pk=object_id).select_related("document").first()
+        if delivery is None:
+            return None, None, {}
+        return delivery, delivery.document.patient_id, {"delivery": delivery.pk}

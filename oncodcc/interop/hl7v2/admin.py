@@ -9,9 +9,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from oncodcc.accounts.models import Role
-from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
-from oncodcc.core.admin import RoleAdmin
+from oncodcc.core.admin import PayloadLogAdmin, RoleAdmin
 from oncodcc.directory.models import Organisation
 
 from . import services
@@ -66,7 +65,11 @@ class Hl7SenderAdmin(RoleAdmin):
 
 
 @admin.register(Hl7Message)
-class Hl7MessageAdmin(RoleAdmin):
+class Hl7MessageAdmin(PayloadLogAdmin):
+    # The raw message shows the patient's identity: an access like opening the record.
+    payload_action = Action.PATIENT_VIEW
+    payload_reason = "Journal des messages HL7 (administration)"
+
     manager_roles = HL7_ADMINS
     list_display = ("received_at", "message_type", "control_id", "sender_label", "state", "ack_code",
                     "short_error", "size", "replay_of")
@@ -109,25 +112,11 @@ class Hl7MessageAdmin(RoleAdmin):
     def ack_message(self, obj):
         return format_html("<pre>{}</pre>", obj.ack_text())
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and getattr(response, "status_code", 0) == 200:
-            message = Hl7Message.objects.filter(pk=object_id).only("pk", "patient_id").first()
-            if message is not None and message.patient_id:
-                # The raw message shows the patient's identity: an access like opening the record.
-                audit.record(actor=request.user, action=Action.PATIENT_VIEW, patient_id=message.patient_id,
-                             obj=message, reason="Journal des messages HL7 (administration)",
-                             details={"hl7_message": message.pk})
-        return response
+    def payload_patient(self, object_id):
+        message = Hl7Message.objects.filter(pk=object_id).only("pk", "patient_id").first()
+        if message is None:
+            return None, None, {}
+        return message, message.patient_id, {"hl7_message": message.pk}
 
     @admin.action(description="Rejouer les messages sélectionnés")
     def replay(self, request, queryset):
