@@ -154,3 +154,15 @@ def test_demo_receiver_stores_and_answers_aa(settings, tmp_path):
     settings.DEMO_MODE = False
     with pytest.raises(CommandError, match="mode démonstration"):
         run("demo_receiver")
+
+
+def test_the_delivery_log_is_read_only_and_opening_an_entry_is_in_the_patients_history(client, failed):
+    admin_dsrc = f.UserFactory(role=Role.ADMIN_DSRC, is_staff=True)
+    client.force_login(admin_dsrc)
+    url = f"/admin/diffusion/delivery/{failed.pk}/change/"
+    assert client.get(url).status_code == 200
+    event = AuditEvent.objects.get(action="diffusion.payload.view", actor_id=admin_dsrc.pk)
+    assert (event.patient_id, event.details["delivery"]) == (failed.document.patient_id, failed.pk)
+    client.post(url, {"state": "delivered"})
+    failed.refresh_from_db()
+    assert failed.state != "delivered"
