@@ -239,3 +239,21 @@ def test_correction_is_a_new_version_with_organ_answers(organ_case, tmp_path):
     assert "Erreur sur la latéralité" in etree.tostring(
         xp(doc, "//cda:section[cda:code/@code='33557-0']")[0], encoding="unicode")
     assert_valid(path)
+
+
+def test_a_haemopathy_without_tnm_passes_the_kit(organ_case, tmp_path):
+    """Lymphoma, myeloma: no TNM. The FRCP volet still requires the TNM entries: sent as not applicable (NA); a
+    partial TNM sends the missing parts as unknown (UNK)."""
+    fiche = organ_case
+    tumours = list(fiche.tumours.order_by("position"))
+    Tumour.objects.filter(pk=tumours[0].pk).update(topography="C90.0", morphology="9732/3", tnm_t="", tnm_n="",
+                                                   tnm_m="", tnm_edition="")
+    if len(tumours) > 1:
+        Tumour.objects.filter(pk=tumours[1].pk).update(tnm_n="", tnm_m="")
+    path, doc = write(tmp_path, "haemopathy", fiche)
+    stage = "//cda:observation[cda:code/@code='75620-5']"
+    assert xp(doc, f"{stage}[1]/cda:value/@nullFlavor") == ["NA"]
+    assert xp(doc, f"{stage}[1]//cda:observation[cda:code/@code='21905-5']/cda:value/@nullFlavor") == ["NA"]
+    if len(tumours) > 1:
+        assert xp(doc, f"({stage})[2]//cda:observation[cda:code/@code='21906-3']/cda:value/@nullFlavor") == ["UNK"]
+    assert_valid(path)

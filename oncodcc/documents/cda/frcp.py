@@ -341,11 +341,11 @@ class FrcpBuilder:
             if t.laterality:
                 n.row(tb, "Latéralité", t.laterality, (f"lateralite-{i}", t.laterality_label))
             n.row(tb, "Morphologie", f"{t.morphology} [CIM-O-3]", (f"morphologie-{i}", t.morphology_label))
-            if t.tnm:
-                n.row(tb, "Classification", (f"tnm-{i}", t.tnm_edition or "TNM"), "")
-                for part, value in (("T", t.tnm_t), ("N", t.tnm_n), ("M", t.tnm_m)):
-                    if value:
-                        n.row(tb, f"TNM ({part})", (f"tnm-{part.lower()}-{i}", value), "")
+            # The volet requires the TNM entries for every tumour: a haemopathy has none ("non applicable").
+            n.row(tb, "Classification", (f"tnm-{i}", (t.tnm_edition or "TNM") if t.tnm else "TNM non applicable"), "")
+            for part, value in (("T", t.tnm_t), ("N", t.tnm_n), ("M", t.tnm_m)):
+                shown = value or ("non renseigné" if t.tnm else "non applicable")
+                n.row(tb, f"TNM ({part})", (f"tnm-{part.lower()}-{i}", shown), "")
             if t.other_stage:
                 n.row(tb, "Autre stade", (f"autre-stade-{i}", t.other_stage), "")
             if t.comment:
@@ -380,8 +380,7 @@ class FrcpBuilder:
                 code(q, "name", "20228-3", OID_LOINC, "Latéralité")
                 lat = coded(q, "value", vs.LATERALITY, t.laterality)
                 reference(lat, "originalText", f"lateralite-{i}")
-            if t.tnm:
-                self.tnm(obs, t, i)
+            self.tnm(obs, t, i)
             if t.other_stage:
                 other = simple_observation(el(obs, "entryRelationship", typeCode="SUBJ", inversionInd="false"),
                                            self.ids, "21918-8", "Autre classification du stade", f"autre-stade-{i}",
@@ -403,6 +402,16 @@ class FrcpBuilder:
         reference(stage, "text", f"tnm-{i}")
         el(stage, "statusCode", code="completed")
         self.low_or_unk(stage, t.diagnosis_date)
+        if not t.tnm:
+            # No TNM for this tumour (haemopathies, some paediatric tumours): the entries the volet requires, with
+            # the null flavor "not applicable".
+            el(stage, "value", {XSI_TYPE: "CD", "nullFlavor": "NA"})
+            for part, loinc, display in (("t", "21905-5", "TNM Clinique T"), ("n", "21906-3", "TNM Clinique N"),
+                                         ("m", "21907-1", "TNM Clinique M")):
+                o = simple_observation(el(stage, "entryRelationship", typeCode="COMP"), self.ids, loinc, display,
+                                       f"tnm-{part}-{i}", system=OID_LOINC, null_time="NA")
+                el(o, "value", {XSI_TYPE: "CD", "nullFlavor": "NA"})
+            return
         value = el(stage, "value", {XSI_TYPE: "CD"})
         q = el(value, "qualifier")
         code(q, "name", "21917-0", OID_LOINC, "Version TNM Classification")
@@ -415,10 +424,11 @@ class FrcpBuilder:
         for part, value_, loinc, display in (("t", t.tnm_t, "21905-5", "TNM Clinique T"),
                                              ("n", t.tnm_n, "21906-3", "TNM Clinique N"),
                                              ("m", t.tnm_m, "21907-1", "TNM Clinique M")):
-            if not value_:
-                continue
             o = simple_observation(el(stage, "entryRelationship", typeCode="COMP"), self.ids, loinc, display,
                                    f"tnm-{part}-{i}", system=OID_LOINC, null_time="NA")
+            if not value_:  # a part not given: unknown
+                el(o, "value", {XSI_TYPE: "CD", "nullFlavor": "UNK"})
+                continue
             el(o, "value", {XSI_TYPE: "CD", "code": value_,
                             "displayName": value_, "codeSystem": OID_TNM, "codeSystemName": "TNM_UICC",
                             "codeSystemVersion": version})
