@@ -83,8 +83,9 @@ def build_xdm(doc: OutgoingDocument, *, to: str, sender: str, meta: XdsMetadata 
 def _patient_line(meta: XdsMetadata) -> str:
     info = dict(v.split("|", 1) for v in meta.source_patient_info if "|" in v)
     family, given = [*info.get("PID-5", "^").split("^"), ""][:2]
-    born = info.get("PID-7", "")
-    born = f", né(e) le {born[6:8]}/{born[4:6]}/{born[:4]}" if len(born) >= 8 else ""
+    born, sex = info.get("PID-7", ""), info.get("PID-8", "")
+    word = {"F": "née", "M": "né"}.get(sex, "né(e)")
+    born = f", {word} le {born[6:8]}/{born[4:6]}/{born[:4]}" if len(born) >= 8 else ""
     return f"{given} {family}{born}".strip()
 
 

@@ -93,6 +93,19 @@ class Patient(models.Model):
     def __str__(self) -> str:
         return f"{self.display_name} ({self.birth_date:%d/%m/%Y})"
 
+    def agree(self, masculine: str, feminine: str) -> str:
+        """A word agreed with the patient's sex ("né" / "née"); both forms when the sex is unknown ("né(e)")."""
+        if self.sex == Sex.FEMALE:
+            return feminine
+        if self.sex == Sex.MALE:
+            return masculine
+        return f"{masculine}({feminine[len(masculine):]})" if feminine.startswith(masculine) else \
+            f"{masculine}/{feminine}"
+
+    @property
+    def born(self) -> str:
+        return self.agree("né", "née")
+
     @property
     def display_name(self) -> str:
         """Birth name (and used name when it differs), as identity vigilance requires."""

@@ -66,7 +66,7 @@ def test_fiche_arrives_as_xdm_with_metadata_from_the_cda_header(configured, rela
         assert identity not in message["Subject"]
     text = message.get_body(("plain",)).get_content()
     assert text.startswith("Bonjour Dr Durand,")
-    assert "concernant Jeanne MARTIN, né(e) le 28/03/1979" in text and "IHE_XDM.ZIP" in text
+    assert "concernant Jeanne MARTIN, née le 28/03/1979" in text and "IHE_XDM.ZIP" in text
     attachments = {part.get_filename(): part for part in message.iter_attachments()}
     assert set(attachments) == {"IHE_XDM.ZIP", "FRCP-v1.pdf"}
     assert attachments["IHE_XDM.ZIP"].get_content_type() == "application/zip"

@@ -84,7 +84,8 @@ def registration_create(request):
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, f"{patient.display_name} est inscrit(e) à la RCP {_placed(registration)}.")
+                messages.success(request, f"{patient.display_name} est {patient.agree('inscrit', 'inscrite')} à la RCP "
+                                          f"{_placed(registration)}.")
                 return _after_write(request, registration)
     elif request.method == "POST":
         messages.error(request, "Choisissez d'abord le patient à inscrire.")
