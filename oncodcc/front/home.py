@@ -9,7 +9,7 @@ from oncodcc.audit.listing import record_shown
 from oncodcc.audit.services import Action
 from oncodcc.core.policy import has_permission
 from oncodcc.patients import vigilance
-from oncodcc.patients.policy import AUDIT_BREAK_GLASS, REVIEW_IDENTITIES, accessible_patients
+from oncodcc.patients.policy import AUDIT_BREAK_GLASS, REGISTER, REVIEW_IDENTITIES, accessible_patients
 from oncodcc.rcp.models import Fiche, Meeting, Registration
 from oncodcc.rcp.policy import boards_of
 
@@ -48,11 +48,14 @@ def home(request):
     my_cases, waiting = list(my_cases), list(waiting)
     shown = sorted({r.patient_id for r in my_cases} | {fiche.patient_id for fiche in waiting})
     if shown:
-        # The work lists show patients' names: one event for the page, as for a search result list.
+        # The work lists show patients' names: one event per patient shown.
         record_shown(actor=user, action=Action.PATIENT_LIST, patient_ids=shown, details={"page": "home"})
     reviews_identities = has_permission(user, REVIEW_IDENTITIES)
     return render(request, "front/home.html", {
         "next_meetings": next_meetings, "my_cases": my_cases, "waiting_fiches": waiting,
+        # Each role sees its own work: the meetings to those who work in or organise boards, the cases and the
+        # fiches to those who work on cases (not the DPO, whose home is the protection of data).
+        "shows_meetings": boards.exists(), "works_on_cases": has_permission(user, REGISTER),
         "is_dpo": has_permission(user, AUDIT_BREAK_GLASS),
         # DSRC administrators: the identity vigilance worklist and how many records wait there.
         "reviews_identities": reviews_identities,

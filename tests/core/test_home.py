@@ -31,3 +31,20 @@ def test_home_never_lists_a_patient_one_cannot_open(client, meeting, outsider):
     page = client.get("/").content.decode()
     assert registration.patient.birth_name.upper() not in page
     assert not AuditEvent.objects.filter(action="patient.list").exists()
+
+
+@pytest.mark.django_db
+def test_each_role_sees_its_own_work(client, meeting, member_doctor):
+    dpo = f.UserFactory(role="dpo")
+    client.force_login(dpo)
+    page = client.get("/").content.decode()
+    assert "Protection des données" in page
+    assert "Mes prochaines séances" not in page and "Fiches en attente de validation" not in page
+    client.force_login(member_doctor)
+    page = client.get("/").content.decode()
+    assert "Mes prochaines séances" in page and "Dossiers que j'ai inscrits" in page
+    assert "Protection des données" not in page
+    admin = f.UserFactory(role="admin_3c", organisation=meeting.board.managing_3c, is_staff=True)
+    client.force_login(admin)
+    page = client.get("/").content.decode()
+    assert "Mes prochaines séances" in page and "Dossiers que j'ai inscrits" not in page
