@@ -61,16 +61,9 @@ def load(receiver_port: int, documents: int) -> list[int]:
     from oncodcc.rcp.models import Fiche
     from tests import factories as f
 
-    hospital = f.OrganisationFactory(name="CH du banc d'essai", finess="750712184", oid="1.2.250.1.999.777.1")
-    board = f.BoardFactory(name="RCP Sein banc")
-    board.hospitals.add(hospital)
-    doctor = f.DoctorFactory(role="coordinator")
-    doctor.practitioner.email = ""
+    hospital, _board, doctor, meeting = f.organ_board_case(days_ago=10)
+    doctor.practitioner.email = ""  # the DPI channel only: no MSSanté recipient
     doctor.practitioner.save()
-    doctor.practitioner.organisations.add(hospital)
-    f.add_member(board, doctor.practitioner, coordinator=True)
-    meeting = f.MeetingFactory(board=board, starts_at=f.past(10), location=hospital)
-    f.give_quorum(meeting)
     patient = f.PatientFactory(birth_name="Martin", first_birth_given_name="Jeanne", birth_date=date(1979, 3, 28))
     PatientIdentifier.objects.create(patient=patient, system=hospital.oid, value="IPP-BENCH", organisation=hospital)
     registration = f.RegistrationFactory(meeting=meeting, patient=patient, requesting_doctor=doctor.practitioner,

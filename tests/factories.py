@@ -166,6 +166,23 @@ def give_quorum(meeting: Meeting, specialties=(ONCOLOGY, RADIOTHERAPY, PATHOLOGY
     return attendances
 
 
+def organ_board_case(*, days_ago: int = 2):
+    """The breast board of a hospital with FINESS and OID (the documents' and diffusion tests' case): the hospital,
+    the board (3C "3C Démo"), its coordinator working in the hospital, and a past meeting there with a quorum."""
+    hospital = OrganisationFactory(name="CHU de Démo", finess="750712184", oid="1.2.250.1.999.1",
+                                   address="1 rue de la Santé 75014 Paris", phone="01 40 00 00 00")
+    board = BoardFactory(name="Sein", national_id="27011113")
+    board.managing_3c.short_name = "3C Démo"
+    board.managing_3c.save()
+    board.hospitals.add(hospital)
+    coordinator = DoctorFactory(role="coordinator")
+    coordinator.practitioner.organisations.add(hospital)
+    add_member(board, coordinator.practitioner, coordinator=True)
+    meeting = MeetingFactory(board=board, starts_at=past(days_ago), location=hospital)
+    give_quorum(meeting)
+    return hospital, board, coordinator, meeting
+
+
 def complete_fiche(registration: Registration, *, created_by: User, **overrides) -> Fiche:
     """A draft fiche with every mandatory item of the national data set filled."""
     values = dict(

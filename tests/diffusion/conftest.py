@@ -45,17 +45,7 @@ def assert_valid_cda(data: bytes, volet: str, tmp_path: Path) -> None:
 @pytest.fixture
 def fiche_case(db):
     """A validated fiche of an organ board (hospital with FINESS, 3C), patient with a test INS and an IPP."""
-    hospital = f.OrganisationFactory(name="CHU de Démo", finess="750712184", oid="1.2.250.1.999.1",
-                                     address="1 rue de la Santé 75014 Paris", phone="01 40 00 00 00")
-    board = f.BoardFactory(name="Sein", national_id="27011113")
-    board.managing_3c.short_name = "3C Démo"
-    board.managing_3c.save()
-    board.hospitals.add(hospital)
-    doctor = f.DoctorFactory(role="coordinator")
-    doctor.practitioner.organisations.add(hospital)
-    f.add_member(board, doctor.practitioner, coordinator=True)
-    meeting = f.MeetingFactory(board=board, starts_at=f.past(10), location=hospital)
-    f.give_quorum(meeting)
+    hospital, _board, doctor, meeting = f.organ_board_case(days_ago=10)
     patient = f.PatientFactory(birth_name="Martin", first_birth_given_name="Jeanne", birth_given_names="Jeanne Marie",
                                ins_matricule=INS, ins_oid=OID_INS_NIR_TEST, birth_date=date(1979, 3, 28))
     PatientIdentifier.objects.create(patient=patient, system=hospital.oid, value="IPP123456", organisation=hospital)

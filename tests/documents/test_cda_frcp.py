@@ -82,17 +82,7 @@ def sign(fiche: Fiche, signer, *, participants=None, quorum=vs.QUORUM_REACHED) -
 @pytest.fixture
 def organ_case(db):
     """Organ board (breast), discussed case, INS + IPP + used name + GP, hospital with FINESS."""
-    hospital = f.OrganisationFactory(name="CHU de Démo", finess="750712184", oid="1.2.250.1.999.1",
-                                     address="1 rue de la Santé 75014 Paris", phone="01 40 00 00 00")
-    board = f.BoardFactory(name="Sein", national_id="27011113")
-    board.managing_3c.short_name = "3C Démo"
-    board.managing_3c.save()
-    board.hospitals.add(hospital)
-    coordinator = f.DoctorFactory(role="coordinator")
-    coordinator.practitioner.organisations.add(hospital)
-    f.add_member(board, coordinator.practitioner, coordinator=True)
-    meeting = f.MeetingFactory(board=board, starts_at=f.past(2), location=hospital)
-    f.give_quorum(meeting)
+    hospital, _board, coordinator, meeting = f.organ_board_case()
     Attendance.objects.create(meeting=meeting, guest_name="Mme Claire INVITÉE", is_doctor=False)
     gp = f.PractitionerFactory(specialty="G15_10/SM26")
     patient = f.PatientFactory(birth_name="Martin", first_birth_given_name="Jeanne",
