@@ -19,7 +19,7 @@ from oncodcc.patients.models import OID_INS_NIR, Patient, PatientIdentifier
 from tests import samples
 
 from . import messages as m
-from .test_mllp import Client, ack_fields, listener, start_listener  # noqa: F401 (fixtures)
+from .test_mllp import Client, ack_fields, listener  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 BIRTH = date(1958, 12, 1)

@@ -12,11 +12,9 @@ from datetime import date
 
 import hl7.client
 import pytest
-from django.db import connection
 
 from oncodcc.documents.models import Document
 from oncodcc.interop.hl7v2.framing import Deframer, Frame, frame
-from oncodcc.interop.hl7v2.mllp import ListenerThread
 from oncodcc.interop.hl7v2.models import Hl7Message
 from oncodcc.interop.hl7v2.processing import handle_message
 from oncodcc.patients.models import Patient, PatientIdentifier
@@ -27,25 +25,6 @@ from . import messages as m
 pytestmark = pytest.mark.django_db(transaction=True)
 BIRTH = date(1968, 5, 17)
 TIMEOUT = 30
-
-
-def workers_for_test_database() -> int:
-    return 1 if connection.vendor == "sqlite" and connection.is_in_memory_db() else 8
-
-
-@pytest.fixture
-def start_listener(sender):
-    started = []
-
-    def start(**options) -> ListenerThread:
-        thread = ListenerThread(**{"workers": workers_for_test_database(), **options})
-        thread.start()
-        started.append(thread)
-        return thread
-
-    yield start
-    for thread in started:
-        thread.close(grace=10)
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from oncodcc.interop.hl7v2.mllp import ListenerThread
 from tests import samples
 
 from . import messages as m
-from .test_mllp import Client, ack_fields, workers_for_test_database
+from .conftest import workers_for_test_database
+from .test_mllp import Client, ack_fields
 
 pytestmark = pytest.mark.django_db(transaction=True)
 BIRTH = date(1981, 11, 2)

@@ -12,32 +12,17 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from oncodcc.interop.hl7v2.channel import ChannelConfigError, check_plain_allowed
-from oncodcc.interop.hl7v2.mllp import ListenerThread, MllpListener
+from oncodcc.interop.hl7v2.mllp import MllpListener
 from oncodcc.interop.hl7v2.models import Hl7Message
 from oncodcc.interop.hl7v2.processing import HEAD_STORED_BYTES, handle_message
 from oncodcc.interop.hl7v2.recovery import RECOVERY_NOTE
 from oncodcc.patients.models import Patient, PatientIdentifier
 
 from . import messages as m
-from .test_mllp import TIMEOUT, Client, a28, ack_fields, workers_for_test_database
+from .test_mllp import TIMEOUT, Client, a28, ack_fields
 
 pytestmark = pytest.mark.django_db(transaction=True)
 MLLP_LOGGER = "oncodcc.interop.hl7v2.mllp"
-
-
-@pytest.fixture
-def start_listener(sender):
-    started = []
-
-    def start(**options) -> ListenerThread:
-        thread = ListenerThread(**{"workers": workers_for_test_database(), **options})
-        thread.start()
-        started.append(thread)
-        return thread
-
-    yield start
-    for thread in started:
-        thread.close(grace=10)
 
 
 def wait_for_log(caplog, text: str) -> None:

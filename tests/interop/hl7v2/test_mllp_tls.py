@@ -17,8 +17,9 @@ from oncodcc.interop.hl7v2.models import Hl7Message, Hl7Sender
 from oncodcc.patients.models import Patient, PatientIdentifier
 
 from . import messages as m
+from .conftest import workers_for_test_database
 from .pki import Authority
-from .test_mllp import TIMEOUT, a28, ack_fields, workers_for_test_database
+from .test_mllp import TIMEOUT, a28, ack_fields
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
