@@ -348,3 +348,44 @@ DCC_DEMO_RECEIVER_PORT = int(os.environ.get("DCC_DEMO_RECEIVER_PORT", "2576"))
 # ... and its MSSanté relay and DMP doubles (`dcc demo-receiver` starts them; `make run` points the channels there).
 DCC_DEMO_SMTP_PORT = int(os.environ.get("DCC_DEMO_SMTP_PORT", "2577"))
 DCC_DEMO_DMP_PORT = int(os.environ.get("DCC_DEMO_DMP_PORT", "2578"))
+
+# --- Accounts and strong authentication (issue 10; README "Comptes et authentification") ---
+# Outgoing mail of the application itself (account requests, activation and reset links, notifications): a real
+# SMTP relay when DCC_EMAIL_HOST is set; otherwise, in demo or developer mode, every message is written as a file
+# under var/mail/ (and its path logged), so that a visitor of the demo can open their activation link.
+DCC_EMAIL_HOST = os.environ.get("DCC_EMAIL_HOST", "")
+DCC_EMAIL_PORT = int(os.environ.get("DCC_EMAIL_PORT", "587"))
+DCC_EMAIL_USER = os.environ.get("DCC_EMAIL_USER", "")
+DCC_EMAIL_PASSWORD = os.environ.get("DCC_EMAIL_PASSWORD", "")
+DCC_EMAIL_TLS = os.environ.get("DCC_EMAIL_TLS", "starttls")  # starttls | ssl | none
+DCC_EMAIL_FROM = os.environ.get("DCC_EMAIL_FROM", "OncoDCC <ne-pas-repondre@oncodcc.invalid>")
+DCC_EMAIL_TIMEOUT = float(os.environ.get("DCC_EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = DCC_EMAIL_FROM
+SERVER_EMAIL = DCC_EMAIL_FROM
+if DCC_EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST, EMAIL_PORT = DCC_EMAIL_HOST, DCC_EMAIL_PORT
+    EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = DCC_EMAIL_USER, DCC_EMAIL_PASSWORD
+    EMAIL_USE_TLS = DCC_EMAIL_TLS == "starttls"
+    EMAIL_USE_SSL = DCC_EMAIL_TLS == "ssl"
+    EMAIL_TIMEOUT = DCC_EMAIL_TIMEOUT
+elif DEBUG or DEMO_MODE:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+else:
+    # Production without a relay: the deploy check (oncodcc.core.checks) reports it; mail is not silently lost.
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST, EMAIL_PORT = "localhost", 25
+
+# Every human account signs in with a second factor (TOTP) or with Pro Santé Connect; turning it off is an explicit
+# developer opt-out (DCC_REQUIRE_OTP=0), refused by the deploy check outside DEBUG.
+DCC_REQUIRE_OTP = env_bool("DCC_REQUIRE_OTP", True)
+# Pro Santé Connect (OpenID Connect; e-CPS/CPS). Empty issuer: the button is not shown.
+DCC_PSC_ISSUER = os.environ.get("DCC_PSC_ISSUER", "")
+DCC_PSC_CLIENT_ID = os.environ.get("DCC_PSC_CLIENT_ID", "")
+DCC_PSC_CLIENT_SECRET = os.environ.get("DCC_PSC_CLIENT_SECRET", "")
+# Account lifecycle: unused accounts are deactivated after this many days (a warning email 30 days before).
+DCC_ACCOUNT_INACTIVE_DAYS = int(os.environ.get("DCC_ACCOUNT_INACTIVE_DAYS", "365"))
+# Activation and password-reset links: single use, valid this long.
+DCC_ACCOUNT_LINK_HOURS = int(os.environ.get("DCC_ACCOUNT_LINK_HOURS", "72"))
+DCC_PASSWORD_RESET_LINK_HOURS = int(os.environ.get("DCC_PASSWORD_RESET_LINK_HOURS", "2"))

@@ -81,6 +81,23 @@ class Action:
     DIFFUSION_PAYLOAD_VIEW = "diffusion.payload.view"
     DMP_OPPOSITION = "patient.dmp_opposition"
     HL7_RECEIVER_REGISTER = "hl7.receiver_register"
+    # Accounts (issue 10): requests, activation, second factor, Pro Santé Connect, lifecycle and access reviews.
+    ACCOUNT_REQUEST = "account.request"
+    ACCOUNT_REQUEST_ACCEPT = "account.request_accept"
+    ACCOUNT_REQUEST_REFUSE = "account.request_refuse"
+    ACCOUNT_CREATE = "account.create"
+    ACCOUNT_ACTIVATE = "account.activate"
+    ACCOUNT_PASSWORD_RESET = "account.password_reset"  # noqa: S105 (an action name)
+    ACCOUNT_DEACTIVATE = "account.deactivate"
+    ACCOUNT_INACTIVITY_WARNING = "account.inactivity_warning"
+    ACCOUNT_REVIEW = "account.review"
+    ACCOUNT_BOARDS_LOST = "account.boards_lost"
+    OTP_ENROL = "auth.otp_enrol"
+    OTP_RESET = "auth.otp_reset"
+    OTP_FAILED = "auth.otp_failed"
+    RECOVERY_CODE_USED = "auth.recovery_code"
+    PSC_LOGIN = "auth.psc_login"
+    PSC_REFUSED = "auth.psc_refused"
 
 
 def record(
