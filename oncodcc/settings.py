@@ -322,6 +322,8 @@ DCC_MSSANTE_FROM = os.environ.get("DCC_MSSANTE_FROM", "")
 # The DMP (XDS.b Provide and Register Document Set-b): endpoint, client certificate and key (PEM), the authority of
 # the server (PEM; system store when empty), timeout in seconds.
 DCC_DMP_URL = os.environ.get("DCC_DMP_URL", "")
+# The registry endpoint of XDS Metadata Update (ITI-57: unpublishing a withdrawn document); empty: DCC_DMP_URL.
+DCC_DMP_REGISTRY_URL = os.environ.get("DCC_DMP_REGISTRY_URL", "")
 DCC_DMP_CERT = os.environ.get("DCC_DMP_CERT", "")
 DCC_DMP_KEY = os.environ.get("DCC_DMP_KEY", "")
 DCC_DMP_CA = os.environ.get("DCC_DMP_CA", "")

@@ -3,8 +3,10 @@ HTTPS with a client certificate, with the document entry and submission set meta
 (`xdsmeta`), only for a patient whose INS is qualified.
 
 A new version is registered with an RPLC association to the entry of the version it replaces (entry UUIDs are
-derived from the CDA ids, see xdsmeta.entry_uuid). A withdrawal is not sent: the DMP removes a document through
-its own metadata update transaction (not implemented), so the outcome is an error that says so.
+derived from the CDA ids, see xdsmeta.entry_uuid). A withdrawn document is unpublished as the DMP does it (TD3.3c,
+logical deletion): IHE XDS Metadata Update (ITI-57, Update Document Set) moving the entry of that version from
+Approved to urn:asip:ci-sis:2010:StatusType:Deleted, sent to the registry endpoint (DCC_DMP_REGISTRY_URL, by
+default the same as DCC_DMP_URL).
 
 Outcome: RegistryResponse Success (or PartialSuccess) → delivered; Failure → error with the registry's errors;
 SOAP fault from the sender side, HTTP 4xx, untrusted certificate → error; connection refused, timeout, HTTP 5xx
@@ -27,6 +29,8 @@ from .xdsmeta import MetadataError, XdsMetadata, xds_metadata
 
 ACTION = "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b"
 RESPONSE_ACTION = "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-bResponse"
+UPDATE_ACTION = "urn:ihe:iti:2010:UpdateDocumentSet"
+UPDATE_RESPONSE_ACTION = "urn:ihe:iti:2010:UpdateDocumentSetResponse"
 SUCCESS = "urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success"
 PARTIAL = "urn:ihe:iti:2007:ResponseStatusType:PartialSuccess"
 FAILURE = "urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Failure"
@@ -46,7 +50,17 @@ def build_request(doc: OutgoingDocument, *, to: str, meta: XdsMetadata | None = 
     return mtom.package(env, {cid: ("text/xml", doc.cda)}, ACTION)
 
 
-def read_response(status: int, content_type: str, body: bytes) -> tuple[str, str]:
+def build_unpublish_request(doc: OutgoingDocument, *, to: str, meta: XdsMetadata | None = None) -> mtom.Mtom:
+    """The ITI-57 request unpublishing the entry of the withdrawn version (its metadata from the same CDA)."""
+    meta = meta or xds_metadata(doc.cda, patient_ins=doc.patient_ins, patient_ins_oid=doc.patient_ins_oid,
+                                action=doc.action)
+    env = mtom.envelope(UPDATE_ACTION, ebrim.update_availability(meta, original=ebrim.APPROVED,
+                                                                 new=ebrim.DMP_DELETED),
+                        to=to, message_id=f"urn:uuid:{uuid.uuid4()}")
+    return mtom.package(env, {}, UPDATE_ACTION)
+
+
+def read_response(status: int, content_type: str, body: bytes, *, unpublish: bool = False) -> tuple[str, str]:
     """(state, French detail) of the repository's answer."""
     try:
         root_xml, _ = mtom.split(content_type, body)
@@ -69,7 +83,8 @@ def read_response(status: int, content_type: str, body: bytes) -> tuple[str, str
               for e in response.iterfind(f".//{{{ebrim.RS}}}RegistryError")]
     if response.get("status") in (SUCCESS, PARTIAL):
         warnings = "; ".join(f"{c} : {t}" for c, t in errors)
-        return "delivered", ("Déposé dans le DMP." + (f" Avertissements : {warnings}" if warnings else ""))[:500]
+        done = "Dépublié du DMP." if unpublish else "Déposé dans le DMP."
+        return "delivered", (done + (f" Avertissements : {warnings}" if warnings else ""))[:500]
     listed = "; ".join(f"{c} : {t}" if t else c for c, t in errors) or "aucune erreur détaillée"
     return "error", f"Refus du DMP — {listed}"[:500]
 
@@ -88,17 +103,19 @@ def _connection(url: str) -> http.client.HTTPConnection:
 
 def send_dmp(doc: OutgoingDocument) -> Outcome:
     """Register one document in the patient's DMP (or its local double)."""
-    if doc.action == "delete":
-        return Outcome("error", "Suppression DMP non prise en charge : retirer le document depuis le DMP.")
     if not (doc.patient_ins and doc.patient_ins_oid):
         return Outcome("error", "Pas d'INS : le document n'est pas envoyé au DMP.")
     if not doc.patient_ins_qualified:
         return Outcome("error", "INS non qualifiée : le document n'est pas envoyé au DMP.")
+    unpublish = doc.action == "delete"
     url = getattr(settings, "DCC_DMP_URL", "")
+    if unpublish:
+        url = getattr(settings, "DCC_DMP_REGISTRY_URL", "") or url
     if not url:
         return Outcome("error", "DMP non configuré (DCC_DMP_URL).")
+    action = UPDATE_ACTION if unpublish else ACTION
     try:
-        message = build_request(doc, to=url)
+        message = build_unpublish_request(doc, to=url) if unpublish else build_request(doc, to=url)
     except MetadataError as exc:
         return Outcome("error", str(exc))
     path = urlsplit(url).path or "/"
@@ -108,7 +125,7 @@ def send_dmp(doc: OutgoingDocument) -> Outcome:
         return Outcome("error", f"Certificat client du DMP inutilisable ({type(exc).__name__}).", message.body)
     try:
         connection.request("POST", path, body=message.body, headers={
-            "Content-Type": message.content_type, "SOAPAction": f'"{ACTION}"', "MIME-Version": "1.0"})
+            "Content-Type": message.content_type, "SOAPAction": f'"{action}"', "MIME-Version": "1.0"})
         answer = connection.getresponse()
         body = answer.read()
         status, content_type = answer.status, answer.getheader("Content-Type", "")
@@ -120,5 +137,5 @@ def send_dmp(doc: OutgoingDocument) -> Outcome:
         connection.close()
     if 400 <= status < 500 and "xml" not in content_type:
         return Outcome("error", f"Requête refusée par le DMP (HTTP {status}).", message.body, body)
-    state, detail = read_response(status, content_type, body)
+    state, detail = read_response(status, content_type, body, unpublish=unpublish)
     return Outcome(state, detail, message.body, body)

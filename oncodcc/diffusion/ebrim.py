@@ -21,6 +21,9 @@ SUBMISSION_SET_NODE = "urn:uuid:a54d6aa5-d40d-43f9-88c5-b4633d873bdd"
 HAS_MEMBER = "urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember"
 RPLC = "urn:ihe:iti:2007:AssociationType:RPLC"
 APPROVED = "urn:oasis:names:tc:ebxml-regrep:StatusType:Approved"
+UPDATE_AVAILABILITY = "urn:ihe:iti:2010:AssociationType:UpdateAvailabilityStatus"
+# The DMP's own status of an unpublished document (TRE_R270-AvailabilityStatus, "Version dépubliée").
+DMP_DELETED = "urn:asip:ci-sis:2010:StatusType:Deleted"
 # Classification schemes and external identifiers of the document entry (DE) and the submission set (SS).
 DE_AUTHOR = "urn:uuid:93606bcf-9494-43ec-9b4e-a7748d1a838d"
 DE_CLASS = "urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a"
@@ -125,6 +128,17 @@ def submit_objects(meta: XdsMetadata, *, uri: str = "", intended_recipients: tup
     external_id(eo, DE_PATIENT_ID, doc, "ei01", meta.patient_id, "XDSDocumentEntry.patientId")
     external_id(eo, DE_UNIQUE_ID, doc, "ei02", meta.unique_id, "XDSDocumentEntry.uniqueId")
 
+    ss = _submission_set(objects, meta, intended_recipients)
+    member = _rim(objects, "Association", id="as01", associationType=HAS_MEMBER, sourceObject=ss, targetObject=doc)
+    slot(member, "SubmissionSetStatus", "Original")
+    if meta.replaces_entry_uuid:
+        _rim(objects, "Association", id="as02", associationType=RPLC, sourceObject=doc,
+             targetObject=meta.replaces_entry_uuid)
+    return request
+
+
+def _submission_set(objects, meta: XdsMetadata, intended_recipients: tuple[str, ...] = ()) -> str:
+    """The submission set (RegistryPackage) of a request, with its classification; returns its id."""
     ss = SUBMISSION_ID
     package = _rim(objects, "RegistryPackage", id=ss, objectType="urn:oasis:names:tc:ebxml-regrep:ObjectType:"
                    "RegistryObject:RegistryPackage")
@@ -137,11 +151,20 @@ def submit_objects(meta: XdsMetadata, *, uri: str = "", intended_recipients: tup
     external_id(package, SS_SOURCE_ID, ss, "ei04", meta.source_id, "XDSSubmissionSet.sourceId")
     external_id(package, SS_PATIENT_ID, ss, "ei05", meta.patient_id, "XDSSubmissionSet.patientId")
     _rim(objects, "Classification", id="cl12", classifiedObject=ss, classificationNode=SUBMISSION_SET_NODE)
-    member = _rim(objects, "Association", id="as01", associationType=HAS_MEMBER, sourceObject=ss, targetObject=doc)
-    slot(member, "SubmissionSetStatus", "Original")
-    if meta.replaces_entry_uuid:
-        _rim(objects, "Association", id="as02", associationType=RPLC, sourceObject=doc,
-             targetObject=meta.replaces_entry_uuid)
+    return ss
+
+
+def update_availability(meta: XdsMetadata, *, original: str, new: str) -> etree._Element:
+    """lcm:SubmitObjectsRequest of IHE XDS Metadata Update (ITI-57) changing the availability status of the
+    document entry `meta.entry_uuid`: a submission set and its UpdateAvailabilityStatus association. The DMP
+    "unpublishes" (TD3.3c, logical deletion) with new = DMP_DELETED."""
+    request = etree.Element(f"{{{LCM}}}SubmitObjectsRequest", nsmap={"lcm": LCM, "rim": RIM})
+    objects = _rim(request, "RegistryObjectList")
+    ss = _submission_set(objects, meta)
+    update = _rim(objects, "Association", id="as01", associationType=UPDATE_AVAILABILITY, sourceObject=ss,
+                  targetObject=meta.entry_uuid)
+    slot(update, "OriginalStatus", original)
+    slot(update, "NewStatus", new)
     return request
 
 

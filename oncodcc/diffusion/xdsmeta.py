@@ -33,6 +33,8 @@ FORMAT_CODES = {
     "1.2.250.1.213.1.1.1.8": ("urn:asip:ci-sis:frcp:2011", "Fiche de réunion de concertation pluridisciplinaire"),
     "1.2.250.1.213.1.1.1.26": ("urn:asip:ci-sis:pps-cancer:2017", "Programme Personnalisé de Soins - Cancer"),
 }
+# A level-1 CDA ("Structuration minimale") whose body is a PDF/A (ASS_A11: XDS-SD PDF).
+FORMAT_PDF_BODY = ("urn:ihe:iti:xds-sd:pdf:2008", "Document à corps non structuré en Pdf/A-1")
 FORMAT_OTHER = ("urn:asipSante:modelesHorsProfils:2011",
                 "formatCode à prendre pour les documents utilisant un modèle non référencé dans le CI-SIS")
 # classCode from the typeCode (ASS_X04-CorrespondanceType-Classe-CISIS).
@@ -234,7 +236,10 @@ def xds_metadata(cda: bytes, *, patient_ins: str = "", patient_ins_oid: str = ""
         raise MetadataError("Le document CDA n'a pas d'identifiant ou de type.")
     patient_id, patient_info = _patient(root, patient_ins, patient_ins_oid)
     templates = [t.get("root") for t in root.findall("h:templateId", NS)]
-    fmt = next((FORMAT_CODES[t] for t in templates if t in FORMAT_CODES), FORMAT_OTHER)
+    fmt = next((FORMAT_CODES[t] for t in templates if t in FORMAT_CODES), None)
+    if fmt is None:
+        body = root.find("h:component/h:nonXMLBody/h:text", NS)
+        fmt = FORMAT_PDF_BODY if body is not None and body.get("mediaType") == "application/pdf" else FORMAT_OTHER
     klass = CLASS_CODES.get(type_code.code, CLASS_OTHER)
     author = root.find("h:author/h:assignedAuthor", NS)
     author_fn = _code(root.find("h:author/h:functionCode", NS))

@@ -34,8 +34,8 @@ def register_fiche(fiche, *, actor) -> Document:
 
 
 def register_care_plan(plan, *, actor) -> Document:
-    """A validated PPS or PPAC version becomes a document: PDF/A for both, CDA R2 for the PPS (no national PPAC
-    volet exists)."""
+    """A validated PPS or PPAC version becomes a document: PDF/A and CDA R2 for both — the PPS in its volet, the PPAC
+    (no national volet) as a level-1 CDA carrying its PDF/A ("Structuration minimale", cda/minimal.py)."""
     from oncodcc.careplans.models import CarePlan
 
     Document.objects.filter(set_id=plan.set_id, status=Document.Status.CURRENT).update(
@@ -45,8 +45,7 @@ def register_care_plan(plan, *, actor) -> Document:
         kind=plan.kind.lower(), type_code=LOINC_CARE_PLAN, title=title, patient=plan.patient, care_plan=plan,
         set_id=plan.set_id, version_number=plan.version_number, author=actor,
     )
-    formats = [Rendering.Format.PDF] + ([Rendering.Format.CDA] if plan.kind == CarePlan.Kind.PPS else [])
-    Rendering.objects.bulk_create([Rendering(document=document, format=f) for f in formats])
+    Rendering.objects.bulk_create([Rendering(document=document, format=f) for f in Rendering.Format.values])
     hooks.registered(document, _action(document))
     transaction.on_commit(lambda: enqueue(document.pk))
     return document
@@ -69,12 +68,27 @@ def enqueue(document_id: int) -> None:
     render_document.enqueue(document_id)
 
 
+class WaitingForPdf(Exception):
+    """The level-1 CDA embeds the stored PDF: it is produced once the PDF rendering is ready."""
+
+
+def _stored_pdf(document: Document) -> bytes:
+    pdf = document.renderings.filter(format=Rendering.Format.PDF, state=Rendering.State.READY).first()
+    if pdf is None:
+        raise WaitingForPdf("le PDF n'est pas encore produit")
+    return store.get(pdf.sha256, pdf.extension)
+
+
 def _produce(document: Document, fmt: str) -> bytes:
     if document.care_plan_id:
         if fmt == Rendering.Format.PDF:
             from .pdf.careplan import render_careplan_pdf
 
             return render_careplan_pdf(document.care_plan)
+        if document.kind == Document.Kind.PPAC:
+            from .cda.minimal import build_care_plan_pdf
+
+            return build_care_plan_pdf(document.care_plan, _stored_pdf(document))
         from .cda.pps import build_pps
 
         return build_pps(document.care_plan)
@@ -94,7 +108,10 @@ def render(document_id: int) -> dict[str, str]:
     step: a failure leaves the others usable and is recorded with its reason (retried by a later run)."""
     document = Document.objects.select_related("fiche", "care_plan").get(pk=document_id)
     outcome = {}
-    for rendering in document.renderings.exclude(state=Rendering.State.READY):
+    # The PDF first: a level-1 CDA (the PPAC) embeds it.
+    pending = sorted(document.renderings.exclude(state=Rendering.State.READY),
+                     key=lambda r: r.format != Rendering.Format.PDF)
+    for rendering in pending:
         if rendering.attempts >= MAX_ATTEMPTS:
             outcome[rendering.format] = rendering.state
             continue

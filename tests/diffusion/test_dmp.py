@@ -7,7 +7,7 @@ import pytest
 from lxml import etree
 
 from oncodcc.diffusion import ebrim, mtom
-from oncodcc.diffusion.dmp import ACTION, read_response, send_dmp
+from oncodcc.diffusion.dmp import ACTION, UPDATE_ACTION, read_response, send_dmp
 from oncodcc.diffusion.doubles.tlscert import self_signed
 from oncodcc.diffusion.doubles.xds_repository import XdsRepository
 from oncodcc.diffusion.xdsmeta import entry_uuid
@@ -102,11 +102,41 @@ def test_unqualified_ins_is_not_sent(dmp, frcp):
     assert dmp.received == []
 
 
-def test_withdrawal_is_not_supported(dmp, frcp):
-    outcome = send_dmp(replace(frcp, action="delete"))
-    assert outcome == outcome.__class__("error", "Suppression DMP non prise en charge : retirer le document depuis "
-                                                 "le DMP.")
-    assert dmp.received == []
+def test_withdrawal_unpublishes_the_registered_entry(settings, dmp, frcp):
+    """TD3.3c: ITI-57 (Update Document Set) from Approved to the DMP's Deleted status, to the registry endpoint."""
+    doc_id = etree.fromstring(frcp.cda).xpath("/h:ClinicalDocument/h:id/@root", namespaces=H)[0]
+    withdrawn = replace(frcp, action="delete")
+    outcome = send_dmp(withdrawn)  # nothing registered yet: the registry does not know the entry
+    assert outcome.state == "error" and "UnresolvedReferenceException" in outcome.detail
+    assert send_dmp(frcp).state == "delivered"
+    assert dmp.status_of(doc_id) == ebrim.APPROVED
+
+    outcome = send_dmp(withdrawn)
+    assert outcome.state == "delivered", outcome.detail
+    assert outcome.detail == "Dépublié du DMP."
+    assert dmp.status_of(doc_id) == ebrim.DMP_DELETED
+    env = etree.fromstring(dmp.received[-1].envelope)
+    assert env.findtext(f"{{{mtom.SOAP}}}Header/{{{mtom.WSA}}}Action") == UPDATE_ACTION
+    update = env.xpath("//rim:Association[@associationType=$t]", namespaces=ebrim.NSMAP, t=ebrim.UPDATE_AVAILABILITY)
+    assert len(update) == 1 and update[0].get("sourceObject") == ebrim.SUBMISSION_ID
+    assert update[0].get("targetObject") == entry_uuid(doc_id)
+    assert ebrim.slots(update[0]) == {"OriginalStatus": [ebrim.APPROVED], "NewStatus": [ebrim.DMP_DELETED]}
+    assert env.find(f".//{{{ebrim.RIM}}}ExtrinsicObject") is None  # metadata only: no document travels
+    assert send_dmp(withdrawn).state == "delivered"  # a resend is idempotent
+
+    settings.DCC_DMP_REGISTRY_URL = dmp.url.replace("/xds/iti41", "/xds/iti57")
+    assert send_dmp(withdrawn).state == "delivered"
+    env = etree.fromstring(dmp.received[-1].envelope)
+    assert env.findtext(f"{{{mtom.SOAP}}}Header/{{{mtom.WSA}}}To").endswith("/xds/iti57")
+
+
+def test_withdrawal_of_another_patients_entry_is_refused(dmp, frcp):
+    assert send_dmp(frcp).state == "delivered"
+    sent = len(dmp.received)
+    other = replace(frcp, action="delete", patient_ins="180017512345678")
+    outcome = send_dmp(other)  # refused before sending: the CDA names another INS
+    assert outcome.state == "error" and "ne correspond pas" in outcome.detail
+    assert len(dmp.received) == sent
 
 
 def test_server_down_is_a_retry(dmp, frcp):

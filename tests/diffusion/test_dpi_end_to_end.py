@@ -12,6 +12,7 @@ from oncodcc.documents.models import Document
 from oncodcc.interop.hl7v2.models import Hl7Message
 from tests.documents.test_cda_frcp import assert_valid
 
+from .conftest import assert_valid_cda
 from .dpi_fixtures import (  # noqa: F401 (fixtures)
     _tasks_run_immediately,
     draft,
@@ -79,8 +80,8 @@ def test_a_correction_is_sent_as_a_replacement_after_the_original(draft, coordin
     assert sorted(statuses.values()) == ["current", "superseded"]
 
 
-def test_a_validated_pps_reaches_the_dpi_and_a_ppac_is_not_diffused(known_patient, receiver, member_doctor,
-                                                                      coordinator, draft, client):
+def test_a_validated_pps_and_then_its_ppac_reach_the_dpi(known_patient, receiver, member_doctor, coordinator, draft,
+                                                         client, tmp_path):
     from django.utils import timezone
 
     from oncodcc.careplans import services as careplans
@@ -98,4 +99,10 @@ def test_a_validated_pps_reaches_the_dpi_and_a_ppac_is_not_diffused(known_patien
                                               follow_up_text="Consultation tous les 6 mois.")
     pps.refresh_from_db()
     ppac = careplans.validate(actor=member_doctor, plan=careplans.create_ppac(actor=member_doctor, plan=pps))
-    assert not Delivery.objects.filter(document__care_plan=ppac).exists()
+    # The PPAC (no national volet) goes out as a level-1 CDA carrying its PDF/A, like any document.
+    delivery = Delivery.objects.get(document__care_plan=ppac, channel="dpi")
+    assert delivery.state == "delivered", delivery.last_error
+    cda = cda_of(bytes(delivery.attempts_log.get().request))
+    assert b"<nonXMLBody>" in cda and b'mediaType="application/pdf"' in cda
+    assert b"Programme personnalis\xc3\xa9 de l'apr\xc3\xa8s-cancer" in cda
+    assert_valid_cda(cda, None, tmp_path)

@@ -7,8 +7,11 @@ submission set; the mandatory slots, classifications and external identifiers; t
 matches the hash and size given) and answers a RegistryResponse Success, or Failure with RegistryErrors carrying
 the codes of the real registry (XDSRegistryMetadataError, XDSPatientIdDoesNotMatch, XDSMissingDocument,
 XDSRepositoryMetadataError, XDSNonIdenticalHash, UnresolvedReferenceException). A resend of a document already
-registered with the same hash is accepted (idempotent). `delay` holds each answer (timeouts), `directory` keeps
-each accepted document (the demo uses var/dmp/).
+registered with the same hash is accepted (idempotent). It also takes the DMP's unpublishing (XDS Metadata Update,
+ITI-57: an UpdateAvailabilityStatus association from Approved to the DMP's Deleted status on a registered entry of
+the same patient; a repeated unpublishing is accepted, an unknown entry is UnresolvedReferenceException, a wrong
+original status XDSMetadataUpdateError). `delay` holds each answer (timeouts), `directory` keeps each accepted
+document (the demo uses var/dmp/).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from pathlib import Path
 from lxml import etree
 
 from .. import ebrim, mtom
-from ..dmp import ACTION, FAILURE, RESPONSE_ACTION, SUCCESS
+from ..dmp import ACTION, FAILURE, RESPONSE_ACTION, SUCCESS, UPDATE_ACTION, UPDATE_RESPONSE_ACTION
 from ..xdsmeta import INS_OIDS
 
 RIM = f"{{{ebrim.RIM}}}"
@@ -56,6 +59,11 @@ class XdsRepository:
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+
+    def status_of(self, unique_id: str) -> str:
+        """The availability status of a registered document ("" when unknown)."""
+        known = self.registered.get(unique_id)
+        return known["status"] if known else ""
 
     @property
     def url(self) -> str:
@@ -121,6 +129,8 @@ class XdsRepository:
                 return self._fault(received, "soap:Sender", "Message MTOM/SOAP illisible")
             action = env.findtext(f"{{{mtom.SOAP}}}Header/{{{mtom.WSA}}}Action") or ""
             message_id = env.findtext(f"{{{mtom.SOAP}}}Header/{{{mtom.WSA}}}MessageID") or ""
+            if action.strip() == UPDATE_ACTION:
+                return self._update(env, received, message_id)
             if action.strip() != ACTION:
                 return self._fault(received, "soap:Sender", f"Action WS-Addressing inattendue : {action}")
             request = env.find(f"{{{mtom.SOAP}}}Body/{{{ebrim.XDSB}}}ProvideAndRegisterDocumentSetRequest")
@@ -132,6 +142,60 @@ class XdsRepository:
                 self._register(request, received)
             return self._answer(received, message_id)
 
+    def _update(self, env, received: Received, message_id: str) -> tuple[int, str, bytes]:
+        objects = env.find(f"{{{mtom.SOAP}}}Body/{{{ebrim.LCM}}}SubmitObjectsRequest/{RIM}RegistryObjectList")
+        if objects is None:
+            return self._fault(received, "soap:Sender", "SubmitObjectsRequest absent")
+        errors = self._check_submission_set(objects)
+        package = objects.find(f"{RIM}RegistryPackage")
+        ss_patient = ebrim.external_ids(package).get(ebrim.SS_PATIENT_ID, "") if package is not None else ""
+        updates = objects.findall(f"{RIM}Association[@associationType='{ebrim.UPDATE_AVAILABILITY}']")
+        if not updates:
+            errors.append(("XDSMetadataUpdateError", "Aucune association UpdateAvailabilityStatus"))
+        changes = []
+        for assoc in updates:
+            values = ebrim.slots(assoc)
+            original, new = values.get("OriginalStatus", [""])[0], values.get("NewStatus", [""])[0]
+            target = assoc.get("targetObject")
+            if package is None or assoc.get("sourceObject") != package.get("id"):
+                errors.append(("XDSMetadataUpdateError", "L'association ne part pas du lot de soumission"))
+            if new != ebrim.DMP_DELETED or original != ebrim.APPROVED:
+                errors.append(("XDSMetadataUpdateError", f"Changement de statut non pris en charge : {original} → "
+                                                         f"{new}"))
+                continue
+            found = next((u for u, r in self.registered.items() if r["entry"] == target), None)
+            if found is None:
+                errors.append(("UnresolvedReferenceException", f"Fiche de document inconnue : {target}"))
+            elif self.registered[found]["patient"] != ss_patient:
+                errors.append(("XDSPatientIdDoesNotMatch", "Le patient du lot diffère de celui du document"))
+            else:
+                changes.append(found)
+        received.status, received.errors = (FAILURE, errors) if errors else (SUCCESS, [])
+        if not errors:
+            for unique_id in changes:
+                self.registered[unique_id]["status"] = ebrim.DMP_DELETED
+        return self._answer(received, message_id, UPDATE_RESPONSE_ACTION)
+
+    def _check_submission_set(self, objects) -> list[tuple[str, str]]:
+        errors: list[tuple[str, str]] = []
+        package = objects.find(f"{RIM}RegistryPackage")
+        if package is None:
+            return [("XDSRegistryMetadataError", "Lot de soumission (RegistryPackage) absent")]
+        ss_ids = ebrim.external_ids(package)
+        for name, scheme in (("XDSSubmissionSet.uniqueId", ebrim.SS_UNIQUE_ID),
+                             ("XDSSubmissionSet.sourceId", ebrim.SS_SOURCE_ID),
+                             ("XDSSubmissionSet.patientId", ebrim.SS_PATIENT_ID)):
+            if not ss_ids.get(scheme):
+                errors.append(("XDSRegistryMetadataError", f"{name} absent"))
+        if not ebrim.slots(package).get("submissionTime"):
+            errors.append(("XDSRegistryMetadataError", "XDSSubmissionSet.submissionTime absent"))
+        if "contentTypeCode" not in ebrim.classifications(package):
+            errors.append(("XDSRegistryMetadataError", "XDSSubmissionSet.contentTypeCode absent"))
+        author = ebrim.author_slots(package, ebrim.SS_AUTHOR)
+        if not author.get("authorPerson") and not author.get("authorInstitution"):
+            errors.append(("XDSRegistryMetadataError", "XDSSubmissionSet.author absent"))
+        return errors
+
     def _check(self, request, parts: dict[str, bytes], received: Received) -> list[tuple[str, str]]:
         errors: list[tuple[str, str]] = []
         objects = request.find(f"{{{ebrim.LCM}}}SubmitObjectsRequest/{RIM}RegistryObjectList")
@@ -142,19 +206,10 @@ class XdsRepository:
         documents = {d.get("id"): d for d in request.iterfind(f"{{{ebrim.XDSB}}}Document")}
         if not entries:
             errors.append(("XDSMissingDocumentMetadata", "Aucune fiche de document (ExtrinsicObject)"))
+        errors += self._check_submission_set(objects)
         if package is None:
-            return [*errors, ("XDSRegistryMetadataError", "Lot de soumission (RegistryPackage) absent")]
-        ss_ids = ebrim.external_ids(package)
-        ss_patient = ss_ids.get(ebrim.SS_PATIENT_ID, "")
-        for name, scheme in (("XDSSubmissionSet.uniqueId", ebrim.SS_UNIQUE_ID),
-                             ("XDSSubmissionSet.sourceId", ebrim.SS_SOURCE_ID),
-                             ("XDSSubmissionSet.patientId", ebrim.SS_PATIENT_ID)):
-            if not ss_ids.get(scheme):
-                errors.append(("XDSRegistryMetadataError", f"{name} absent"))
-        if not ebrim.slots(package).get("submissionTime"):
-            errors.append(("XDSRegistryMetadataError", "XDSSubmissionSet.submissionTime absent"))
-        if "contentTypeCode" not in ebrim.classifications(package):
-            errors.append(("XDSRegistryMetadataError", "XDSSubmissionSet.contentTypeCode absent"))
+            return errors
+        ss_patient = ebrim.external_ids(package).get(ebrim.SS_PATIENT_ID, "")
         for entry in entries:
             errors += self._check_entry(entry, ss_patient, documents, parts, received)
         for assoc in objects.iterfind(f"{RIM}Association[@associationType='{ebrim.RPLC}']"):
@@ -211,14 +266,15 @@ class XdsRepository:
             data = received.documents[entry.get("id")]
             unique_id = ids[ebrim.DE_UNIQUE_ID]
             self.registered[unique_id] = {"entry": entry.get("id"), "hash": hashlib.sha1(data).hexdigest(),  # noqa: S324
-                                          "patient": ids[ebrim.DE_PATIENT_ID], "document": data}
+                                          "patient": ids[ebrim.DE_PATIENT_ID], "document": data,
+                                          "status": ebrim.APPROVED}
             if self.directory is not None:
                 self.directory.mkdir(parents=True, exist_ok=True)
                 (self.directory / f"{re.sub(r'[^A-Za-z0-9.-]', '_', unique_id)}.xml").write_bytes(data)
 
     # --- answers -------------------------------------------------------------------------------------------------
 
-    def _answer(self, received: Received, message_id: str) -> tuple[int, str, bytes]:
+    def _answer(self, received: Received, message_id: str, action: str = RESPONSE_ACTION) -> tuple[int, str, bytes]:
         response = etree.Element(f"{{{ebrim.RS}}}RegistryResponse", status=received.status,
                                  nsmap={"rs": ebrim.RS})
         if received.errors:
@@ -227,8 +283,8 @@ class XdsRepository:
                 etree.SubElement(errors, f"{{{ebrim.RS}}}RegistryError", errorCode=code, codeContext=context,
                                  location="XdsRepositoryDouble",
                                  severity="urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:Error")
-        env = mtom.envelope(RESPONSE_ACTION, response, relates_to=message_id)
-        message = mtom.package(env, {}, RESPONSE_ACTION)
+        env = mtom.envelope(action, response, relates_to=message_id)
+        message = mtom.package(env, {}, action)
         return 200, message.content_type, message.body
 
     def _fault(self, received: Received, code: str, reason: str) -> tuple[int, str, bytes]:

@@ -364,7 +364,8 @@ def document_start(*, template_id: str, template_ext: str, doc_id: str, loinc: s
     el(root, "typeId", root="2.16.840.1.113883.1.3", extension="POCD_HD000040")
     el(root, "templateId", root="2.16.840.1.113883.2.8.2.1")
     el(root, "templateId", root="1.2.250.1.213.1.1.1.1")
-    el(root, "templateId", root=template_id, extension=template_ext)
+    if template_id:  # the volet's own template; none for a "Structuration minimale" document
+        el(root, "templateId", root=template_id, extension=template_ext)
     el(root, "id", root=doc_id)
     code(root, "code", loinc, OID_LOINC, loinc_display)
     el(root, "title", text=title)
