@@ -52,6 +52,7 @@ class Action:
     DOCUMENT_REPLACE = "document.replace"
     DOCUMENT_DELETE = "document.delete"
     DOCUMENT_VIEW = "document.view"
+    DOCUMENT_WITHDRAW = "document.withdraw"  # a generated document withdrawn (entered in error)
     HL7_MESSAGE = "hl7.message"
     HL7_REPLAY = "hl7.replay"
     LAUNCH = "launch.open"

@@ -21,11 +21,11 @@ logger = logging.getLogger(__name__)
 
 
 def _effective_action(recipient: rules.Recipient, document: Document, action: str) -> str | None:
-    earlier = Delivery.objects.filter(recipient_key=recipient.key, set_id=document.set_id).exclude(
-        document=document)
-    if action == Delivery.Action.REPLACE and not earlier.exists():
+    sent = Delivery.objects.filter(recipient_key=recipient.key, set_id=document.set_id)
+    if action == Delivery.Action.REPLACE and not sent.exclude(document=document).exists():
         return Delivery.Action.NEW
-    if action == Delivery.Action.DELETE and not earlier.exists():
+    # A withdrawn version (the current one, or an earlier one of the set) is cancelled where something was sent.
+    if action == Delivery.Action.DELETE and not sent.exclude(action=Delivery.Action.DELETE).exists():
         return None
     return action
 
@@ -49,7 +49,12 @@ def _create(document: Document, recipient: rules.Recipient, action: str) -> Deli
 def queue(document: Document, action: str, *, recipients: list[rules.Recipient] | None = None) -> list[Delivery]:
     """Write the deliveries of this document version (to the rules' recipients, or to those given). Call inside
     the caller's transaction; returns the deliveries created."""
-    found = rules.recipients_for(document) if recipients is None else recipients
+    if recipients is not None:
+        found = recipients
+    elif action == Delivery.Action.DELETE:
+        found = rules.earlier_recipients(document)
+    else:
+        found = rules.recipients_for(document)
     created = [d for d in (_create(document, r, action) for r in found) if d is not None]
     if created:
         logger.info("diffusion: %d envoi(s) en file pour le document %s", len(created), document.pk)
@@ -57,8 +62,13 @@ def queue(document: Document, action: str, *, recipients: list[rules.Recipient] 
 
 
 def on_registered(document: Document, action: str) -> None:
-    """documents.hooks callback: inside the registration's transaction."""
-    queue(document, action)
+    """documents.hooks callback: inside the registration's transaction. A new version is sent once its CDA is
+    rendered (on_rendered); a withdrawal carries the CDA already stored, so it is sent as soon as it commits."""
+    created = queue(document, action)
+    if created and action == Delivery.Action.DELETE:
+        from .tasks import enqueue_send
+
+        transaction.on_commit(enqueue_send)
 
 
 def on_rendered(document_id: int) -> None:

@@ -7,7 +7,10 @@
   or DCC_MSSANTE_FROM;
 - the DMP, when the patient's INS is qualified and the patient has not objected.
 
-Only documents with a CDA R2 rendering are diffused (the PPAC has no national volet: it has none)."""
+Only documents with a CDA R2 rendering are diffused (every generated document has one: the PPAC, without a
+national volet, as a level-1 CDA). A withdrawal goes to those that had the document set, whatever the rules say
+now (`earlier_recipients`): a hospital whose receiver was switched off, or a patient who objected to the DMP since,
+still get the cancellation of what they hold."""
 
 from dataclasses import dataclass
 
@@ -105,3 +108,14 @@ def recipients_for(document: Document) -> list[Recipient]:
             and not patient.dmp_opposition):
         found.append(Recipient(Delivery.Channel.DMP, "dmp", "DMP (Mon espace santé)"))
     return found
+
+
+def earlier_recipients(document: Document) -> list[Recipient]:
+    """The recipients that were sent a version of this document set (the latest delivery to each)."""
+    found: dict[str, Recipient] = {}
+    for d in (Delivery.objects.filter(set_id=document.set_id).exclude(action=Delivery.Action.DELETE)
+              .select_related("receiver").order_by("-sequence")):
+        found.setdefault(d.recipient_key, Recipient(channel=d.channel, key=d.recipient_key, label=d.recipient_label,
+                                                    receiver=d.receiver, address=d.mssante_address,
+                                                    sender=d.mssante_sender))
+    return list(found.values())

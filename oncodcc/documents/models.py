@@ -104,6 +104,11 @@ class Document(models.Model):
     author_label = models.CharField(_("auteur"), max_length=300, blank=True)
     conclusion = models.TextField(_("conclusion"), blank=True)
     cda_level = models.PositiveSmallIntegerField(_("niveau CDA"), null=True, blank=True)
+    # --- a generated document withdrawn (entered in error): sent as a deletion to every recipient that had it ---
+    withdrawn_at = models.DateTimeField(_("retiré le"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey("accounts.User", verbose_name=_("retiré par"), null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    withdrawal_reason = models.CharField(_("motif du retrait"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("document")

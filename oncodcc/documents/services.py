@@ -5,6 +5,9 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from oncodcc.audit import services as audit
+from oncodcc.audit.services import Action
+
 from . import hooks, store
 from .models import Document, Rendering
 
@@ -48,6 +51,36 @@ def register_care_plan(plan, *, actor) -> Document:
     Rendering.objects.bulk_create([Rendering(document=document, format=f) for f in Rendering.Format.values])
     hooks.registered(document, _action(document))
     transaction.on_commit(lambda: enqueue(document.pk))
+    return document
+
+
+class WithdrawalError(ValueError):
+    """The document cannot be withdrawn; the message is French."""
+
+
+def withdraw(document: Document, *, actor, reason: str) -> Document:
+    """Withdraw a generated document registered in error (wrong patient, wrong meeting…): the version is marked
+    deleted with who, when and why, and every recipient that had the document set gets a deletion (HL7 OBX-11 D,
+    an MSSanté notice, the DMP unpublishing) through the outbox (documents.hooks), in this transaction. The
+    caller checks the permission (documents.policy, `document.withdraw`)."""
+    reason = " ".join((reason or "").split())
+    if len(reason) < 5:
+        raise WithdrawalError("Indiquez le motif du retrait (au moins 5 caractères).")
+    with transaction.atomic():
+        document = Document.objects.select_for_update().select_related("patient").get(pk=document.pk)
+        if document.is_received:
+            raise WithdrawalError("Un document reçu ne peut être retiré que par son émetteur.")
+        if document.status != Document.Status.CURRENT:
+            raise WithdrawalError("Seule la version en vigueur d'un document peut être retirée.")
+        document.status = Document.Status.DELETED
+        document.withdrawn_at = timezone.now()
+        document.withdrawn_by = actor
+        document.withdrawal_reason = reason[:500]
+        document.save(update_fields=["status", "withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+        audit.record(actor=actor, action=Action.DOCUMENT_WITHDRAW, patient=document.patient, obj=document,
+                     reason=reason[:500], details={"kind": document.kind, "set_id": str(document.set_id),
+                                                   "version": document.version_number})
+        hooks.registered(document, hooks.DELETE)
     return document
 
 

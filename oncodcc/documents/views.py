@@ -1,13 +1,17 @@
 """Downloads of renderings (authorised per patient, audited) and the rendering status shown while the worker runs."""
 
+from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
 
+from oncodcc.core.policy import require
 from oncodcc.patients.policy import VIEW_RECORD, AccessDenied, has_permission
 
-from . import selectors, store
+from . import selectors, services, store
 from .models import Document, Rendering
+from .policy import WITHDRAW
 
 
 @require_GET
@@ -42,3 +46,31 @@ def status(request, pk: int):
     if not has_permission(request.user, VIEW_RECORD, document.patient):
         raise AccessDenied("Vous n'avez pas accès au dossier de ce patient.")
     return render(request, "documents/_renderings.html", {"document": document})
+
+
+def _page_of(document: Document) -> str:
+    if document.fiche_id:
+        return reverse("rcp:fiche_detail", args=[document.fiche_id])
+    return reverse("careplans:detail", args=[document.care_plan_id])
+
+
+@require_http_methods(["GET", "POST"])
+def withdraw(request, pk: int):
+    """*Retirer le document*: a confirmation page asking the reason, then the withdrawal (sent as a deletion to
+    every recipient that had it)."""
+    document = get_object_or_404(Document.objects.select_related("patient", "fiche", "care_plan"), pk=pk)
+    require(request.user, WITHDRAW, document, patient_id=document.patient_id,
+            message="Seuls les médecins qui peuvent signer ce document peuvent le retirer.")
+    error = ""
+    if request.method == "POST":
+        try:
+            services.withdraw(document, actor=request.user, reason=request.POST.get("reason", ""))
+        except services.WithdrawalError as exc:
+            error = str(exc)
+        else:
+            messages.success(request, "Le document est retiré ; ses destinataires reçoivent l'annulation.")
+            return redirect(_page_of(document))
+    return render(request, "documents/withdraw.html", {"document": document, "error": error,
+                                                       "back": _page_of(document),
+                                                       "reason": request.POST.get("reason", "")},
+                  status=400 if error else 200)

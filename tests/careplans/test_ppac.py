@@ -31,8 +31,9 @@ def test_ppac_from_a_pps_whose_treatments_ended(ended_pps, member_doctor, django
     with django_capture_on_commit_callbacks(execute=True):
         services.validate(actor=member_doctor, plan=ppac)
     document = Document.objects.get(care_plan=ppac)
-    assert document.kind == "ppac" and [r.format for r in document.renderings.all()] == ["pdf"]
-    assert document.renderings.get().state == "ready"
+    # PDF/A, and the level-1 CDA carrying it (no national PPAC volet): the diffusion channels take CDA only.
+    assert document.kind == "ppac" and sorted(r.format for r in document.renderings.all()) == ["cda", "pdf"]
+    assert {r.state for r in document.renderings.all()} == {"ready"}
 
 
 def test_no_ppac_while_treatments_go_on(plan, member_doctor, outsider):  # noqa: F811

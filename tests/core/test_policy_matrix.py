@@ -47,7 +47,7 @@ def test_every_permission_has_a_matrix():
     # diffusion.*: the matrix of tests/diffusion/test_pages_and_commands.py (test_resend_matrix); infocentre.*: the
     # matrix of tests/infocentre/test_access.py.
     assert subjects == {"patient", "board", "meeting", "fiche", "client", "admin", "account", "diffusion",
-                        "infocentre"}, subjects
+                        "infocentre", "document"}, subjects
 
 
 CELLS = [(role, relation) for role in Role for relation in BOARD_RELATIONS]
