@@ -463,6 +463,22 @@ def participant(root: etree._Element, type_code: str, *, function: tuple[str, st
     return node
 
 
+OID_FACILITY_TYPE = "1.2.250.1.71.4.2.4"  # TRE_R02-SecteurActivite (JDV_J02-XdsHealthcareFacilityTypeCode-CISIS)
+FACILITY_TYPES = {"SA01": "Etablissement public de santé", "SA03": "Etablissement privé PSPH",
+                  "SA04": "Etablissement privé non PSPH", "SA36": "Centre anti-cancer",
+                  "SA57": "Structure de coopération avec mission de coordination de soins"}
+
+
+def facility_code(facility: etree._Element) -> etree._Element:
+    """healthCareFacility/code: the sector of activity (DCC_XDS_HEALTHCARE_FACILITY_TYPE), which the XDS
+    healthcareFacilityTypeCode of the DMP and the XDM archive is taken from."""
+    from django.conf import settings
+
+    kind = getattr(settings, "DCC_XDS_HEALTHCARE_FACILITY_TYPE", "SA01")
+    return el(facility, "code", code=kind, displayName=FACILITY_TYPES.get(kind, kind), codeSystem=OID_FACILITY_TYPE,
+              codeSystemName="healthCareFacilityTypeCode")
+
+
 def serialise(root: etree._Element) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 

@@ -46,6 +46,7 @@ from .common import (
     document_start,
     effective_time,
     el,
+    facility_code,
     finess_ext,
     first_finess_org,
     fr_date,
@@ -215,6 +216,7 @@ class FrcpBuilder:
         hcf = el(el(enc, "location"), "healthCareFacility")
         if org.finess:
             el(hcf, "id", root=OID_FINESS, extension=finess_ext(org.finess))
+        facility_code(hcf)
         loc = el(hcf, "location")
         el(loc, "name", text=org.name)
         address(loc, org.address or self.meeting.place or self.board.place)

@@ -15,8 +15,6 @@ from __future__ import annotations
 import base64
 import uuid
 
-from django.conf import settings
-
 from oncodcc.careplans.models import CarePlan
 from oncodcc.directory.models import Organisation
 
@@ -27,6 +25,7 @@ from .common import (
     custodian,
     document_start,
     el,
+    facility_code,
     finess_ext,
     first_finess_org,
     legal_authenticator,
@@ -40,10 +39,7 @@ from .common import (
 
 TEMPLATE_MINIMAL = "1.2.250.1.213.1.1.1.1"
 LOINC_CARE_PLAN = "18776-5"
-OID_FACILITY_TYPE = "1.2.250.1.71.4.2.4"  # TRE_R02-SecteurActivite
 OID_PARTICIPATION_FUNCTION = "2.16.840.1.113883.5.88"
-FACILITY_TYPES = {"SA01": "Etablissement public de santé", "SA03": "Etablissement privé PSPH",
-                  "SA04": "Etablissement privé non PSPH", "SA36": "Centre anti-cancer"}
 TITLES = {CarePlan.Kind.PPAC: "Programme personnalisé de l'après-cancer"}
 
 
@@ -99,8 +95,7 @@ def build_care_plan_pdf(plan: CarePlan, pdf: bytes) -> bytes:
     facility = el(el(encounter, "location"), "healthCareFacility")
     if place.finess:
         el(facility, "id", root=OID_FINESS, extension=finess_ext(place.finess))
-    kind = getattr(settings, "DCC_XDS_HEALTHCARE_FACILITY_TYPE", "SA01")
-    el(facility, "code", code=kind, displayName=FACILITY_TYPES.get(kind, kind), codeSystem=OID_FACILITY_TYPE)
+    facility_code(facility)
     location = el(facility, "location")
     el(location, "name", text=place.name)
     address(location, place.address)

@@ -16,6 +16,7 @@ from oncodcc.careplans.models import CarePlan, Contact
 from oncodcc.terminology import valuesets as vs
 
 from .common import (
+    OID_FINESS,
     OID_FUNCTION_CORRESPONDENT,
     OID_FUNCTION_TEAM,
     OID_LOINC,
@@ -37,6 +38,8 @@ from .common import (
     document_start,
     el,
     external_document,
+    facility_code,
+    finess_ext,
     first_finess_org,
     fr_date,
     legal_authenticator,
@@ -204,6 +207,9 @@ class PpsBuilder:
         el(enc, "effectiveTime", value=ts(self.plan.handed_over_at or self.when))
         org = self.hospital or self.ccc
         hcf = el(el(enc, "location"), "healthCareFacility")
+        if org.finess:
+            el(hcf, "id", root=OID_FINESS, extension=finess_ext(org.finess))
+        facility_code(hcf)
         loc = el(hcf, "location")
         el(loc, "name", text=org.name)
         address(loc, org.address)
