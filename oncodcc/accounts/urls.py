@@ -2,8 +2,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
-from . import psc_views
 from .forms import LoginForm
+from .psc import views as psc_views
 
 app_name = "accounts"
 urlpatterns = [

@@ -1,4 +1,4 @@
-"""`/comptes/psc/…`: signing in with Pro Santé Connect (the protocol is in `oncodcc.accounts.psc`).
+"""`/comptes/psc/…`: signing in with Pro Santé Connect (the protocol is in `client`).
 
 `connexion/` starts the flow — a plain link from the login page: a form posted to us and redirected to PSC would be
 stopped by the CSP's form-action —, `retour/` is the redirect URI registered with the ANS. A PSC sign-in is a strong
@@ -21,12 +21,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from oncodcc.accounts import psc, strong_auth
 from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
 from oncodcc.core import refusals
 from oncodcc.core.actors import SystemActor
-
-from . import psc, strong_auth
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 logger = logging.getLogger(__name__)

@@ -1,19 +1,8 @@
-"""Pro Santé Connect (PSC): health professionals sign in with their e-CPS (mobile app) or CPS card, over OpenID Connect.
-
-The authorization code flow as PSC documents it (industriels.esante.gouv.fr, "Pro Santé Connect — documentation
-technique"), with state, nonce and PKCE (S256): scopes `openid scope_all`, `acr_values=eidas1`; the ID token is
-checked (signature against the provider's JWKS — or the client secret for HS256 —, iss, aud/azp, exp, iat, nonce,
-acr), then the identity is read from the userinfo endpoint, JSON or a signed JWT (PSC puts the professional's
-identity there: `SubjectNameID`, `given_name`, `family_name`, `otherIds`, `SubjectRefPro`…), whose `sub` must be the
-ID token's. The national identifier of a professional listed in the RPPS is `8` + the 11-digit RPPS (idNat_PS).
-
-This module speaks the protocol and reads the identity; `psc_views` signs the account in. Every failure is a
-`PscRefused` with a stable reason code (audit, support) and a French message; it never carries a name.
-"""
+"""The OpenID Connect client of Pro Santé Connect: discovery, the authorization request, the code exchange and the
+checks of the ID token and of userinfo (see the package's docstring)."""
 
 import hmac
 import ipaddress
-import re
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -27,106 +16,15 @@ from joserfc import jws, jwt
 from joserfc.errors import ClaimError, ExpiredTokenError, InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet, OctKey
 
-from oncodcc.directory.models import Practitioner
-
-from .models import User
+from .identity import Identity, identity_from
+from .refusals import PscRefused
 
 SESSION_FLOW = "psc_flow"
-# Contract with the account request page: the identity PSC attested, for a professional without an account.
-SESSION_IDENTITY = "psc_identity"
-ACCOUNT_REQUEST_PATH = "/compte/demande/"
 FLOW_MAX_AGE_SECONDS = 600  # from the button to the return from PSC
 TIMEOUT_SECONDS = 10  # each call to the provider
 METADATA_CACHE_SECONDS = 3600  # discovery document and JWKS (the JWKS is fetched again for an unknown key id)
 LEEWAY_SECONDS = 60  # clock skew between PSC and us
 ASYMMETRIC_ALGORITHMS = ("RS256", "PS256", "ES256")
-RPPS_NATIONAL_ID = re.compile(r"^8(?P<rpps>[0-9]{11})$")
-RPPS = re.compile(r"^[0-9]{11}$")
-
-RETRY = "Recommencez depuis la page de connexion, ou connectez-vous avec votre identifiant."
-
-
-@dataclass(frozen=True)
-class Reason:
-    status: int
-    title: str
-    message: str
-
-
-REASONS: dict[str, Reason] = {
-    # The return from PSC.
-    "access_denied": Reason(403, "Connexion annulée",
-                            "La connexion a été annulée sur Pro Santé Connect (ou la transmission de votre identité "
-                            "refusée). " + RETRY),
-    "provider_error": Reason(401, "Connexion refusée par Pro Santé Connect",
-                             "Pro Santé Connect n'a pas authentifié cette connexion. " + RETRY),
-    "bad_state": Reason(400, "Connexion à recommencer",
-                        "Ce retour de Pro Santé Connect ne correspond à aucune connexion en cours dans ce navigateur "
-                        "(lien déjà utilisé, connexion commencée dans un autre navigateur, ou cookies refusés). "
-                        + RETRY),
-    "flow_expired": Reason(400, "Connexion expirée",
-                           "Plus de dix minutes se sont écoulées depuis le début de la connexion. " + RETRY),
-    "provider_unavailable": Reason(502, "Pro Santé Connect indisponible",
-                                   "Pro Santé Connect ne répond pas, ou pas comme prévu. Réessayez dans quelques "
-                                   "minutes, ou connectez-vous avec votre identifiant."),
-    "token_refused": Reason(401, "Connexion refusée par Pro Santé Connect",
-                            "Pro Santé Connect a refusé le code de connexion (expiré ou déjà utilisé). " + RETRY),
-    # The ID token and the identity.
-    "bad_signature": Reason(401, "Jeton d'identité invalide",
-                            "Le jeton d'identité reçu n'est pas signé par Pro Santé Connect : la connexion est "
-                            "refusée."),
-    "bad_issuer": Reason(401, "Jeton d'identité invalide",
-                         "Le jeton d'identité n'a pas été émis par le fournisseur Pro Santé Connect configuré."),
-    "bad_audience": Reason(401, "Jeton destiné à un autre service",
-                           "Le jeton d'identité n'est pas destiné à OncoDCC (revendication « aud »)."),
-    "expired": Reason(401, "Jeton d'identité expiré",
-                      "Le jeton d'identité a expiré. " + RETRY + " Si cela se reproduit, l'horloge du serveur est "
-                      "peut-être décalée : prévenez l'administrateur."),
-    "bad_nonce": Reason(401, "Jeton d'identité rejoué",
-                        "Le jeton d'identité ne correspond pas à cette connexion (nonce) : la connexion est refusée."),
-    "invalid_claims": Reason(401, "Jeton d'identité invalide",
-                             "Le jeton d'identité est incomplet ou contient une information invalide."),
-    "insufficient_acr": Reason(401, "Niveau d'authentification insuffisant",
-                               "Pro Santé Connect n'atteste pas le niveau d'authentification attendu (carte CPS ou "
-                               "e-CPS)."),
-    "bad_userinfo": Reason(401, "Identité invalide",
-                           "L'identité renvoyée par Pro Santé Connect ne correspond pas au jeton d'identité."),
-    "no_rpps": Reason(403, "Pas de numéro RPPS",
-                      "Votre identité Pro Santé Connect ne comporte pas de numéro RPPS ; OncoDCC identifie les "
-                      "professionnels par leur RPPS. Connectez-vous avec votre identifiant, ou contactez "
-                      "l'administrateur de votre 3C."),
-    # The account.
-    "inactive_account": Reason(403, "Compte désactivé",
-                               "Votre compte OncoDCC est désactivé. Contactez l'administrateur de votre 3C pour le "
-                               "faire réactiver."),
-    # Not shown as a page: the professional is sent to the account request, their identity prefilled.
-    "unknown_rpps": Reason(302, "RPPS inconnu", "Aucun professionnel de l'annuaire n'a ce RPPS."),
-    "no_account": Reason(302, "Pas de compte", "Ce professionnel n'a pas de compte OncoDCC."),
-}
-TO_ACCOUNT_REQUEST = {"unknown_rpps", "no_account"}
-
-
-class PscRefused(Exception):
-    """A PSC sign-in that must stop. `detail`: what exactly was wrong (never a token, never a name). `identity`: the
-    verified identity when PSC did attest one (the refusal is then about the account)."""
-
-    def __init__(self, reason: str, *, detail: str = "", identity: "Identity | None" = None, user=None):
-        if reason not in REASONS:
-            raise ValueError(f"unknown PSC refusal reason {reason!r}")
-        super().__init__(reason)
-        self.reason, self.detail, self.identity, self.user = reason, detail[:300], identity, user
-
-    @property
-    def status(self) -> int:
-        return REASONS[self.reason].status
-
-    @property
-    def title(self) -> str:
-        return REASONS[self.reason].title
-
-    @property
-    def message(self) -> str:
-        return REASONS[self.reason].message
 
 
 @dataclass(frozen=True)
@@ -136,26 +34,6 @@ class Provider:
     token_endpoint: str
     jwks_uri: str
     userinfo_endpoint: str = ""
-
-
-@dataclass(frozen=True)
-class Identity:
-    """What PSC attested about the professional who signed in."""
-
-    subject: str  # the ID token's `sub` (an opaque PSC identifier)
-    rpps: str
-    family_name: str
-    given_name: str
-    email: str
-    acr: str
-    auth_mode: str  # how they authenticated, when PSC says (`authMode`: CARD, MOBILE…)
-
-    def prefill(self) -> dict:
-        """The account request page's prefill (SESSION_IDENTITY)."""
-        data = {"rpps": self.rpps, "family_name": self.family_name, "given_name": self.given_name}
-        if self.email:
-            data["email"] = self.email
-        return data
 
 
 # --- configuration ----------------------------------------------------------------------------------------------
@@ -381,47 +259,3 @@ def _userinfo(client: OAuth2Session, endpoints: Provider, *, subject: str) -> di
     if not isinstance(claims, dict) or claims.get("sub") != subject:
         raise PscRefused("bad_userinfo", detail="userinfo : sub différent de celui du jeton d'identité")
     return claims
-
-
-# --- who signed in ----------------------------------------------------------------------------------------------
-
-def _text(claims: dict, name: str, limit: int = 150) -> str:
-    value = claims.get(name)
-    return value.strip()[:limit] if isinstance(value, str) else ""
-
-
-def rpps_of(claims: dict) -> str:
-    """The RPPS number: from `SubjectNameID` (the national identifier, `8` + RPPS), otherwise from the identifier
-    of origin RPPS among `otherIds` (national or bare form). Empty for a professional without RPPS (ADELI…)."""
-    match = RPPS_NATIONAL_ID.match(_text(claims, "SubjectNameID"))
-    if match:
-        return match["rpps"]
-    other_ids = claims.get("otherIds")
-    for other in other_ids if isinstance(other_ids, list) else []:
-        if isinstance(other, dict) and other.get("origine") == "RPPS" and isinstance(other.get("identifiant"), str):
-            value = other["identifiant"].strip()
-            match = RPPS_NATIONAL_ID.match(value)
-            if match or RPPS.match(value):
-                return match["rpps"] if match else value
-    return ""
-
-
-def identity_from(claims: dict) -> Identity:
-    rpps = rpps_of(claims)
-    if not rpps:
-        raise PscRefused("no_rpps", detail="ni SubjectNameID 8+RPPS ni otherIds RPPS")
-    return Identity(subject=claims["sub"], rpps=rpps, family_name=_text(claims, "family_name"),
-                    given_name=_text(claims, "given_name"), email=_text(claims, "email", 254),
-                    acr=_text(claims, "acr", 30), auth_mode=_text(claims, "authMode", 30))
-
-
-def account_for(identity: Identity) -> User:
-    """The active account linked to the practitioner with this RPPS. Refused (to the account request) when nobody
-    in the directory has this RPPS or their practitioner has no account; refused when the account is inactive."""
-    user = User.objects.select_related("practitioner").filter(practitioner__rpps=identity.rpps).first()
-    if user is None:
-        known = Practitioner.objects.filter(rpps=identity.rpps).exists()
-        raise PscRefused("no_account" if known else "unknown_rpps", identity=identity)
-    if not user.is_active:
-        raise PscRefused("inactive_account", identity=identity, user=user)
-    return user
