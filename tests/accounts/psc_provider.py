@@ -9,7 +9,7 @@ RS256 JWTs with PSC's claims (`acr: eidas1`, `sid`, `auth_time`); the identity (
 
 Switches make it misbehave for the refusal tests: `id_token_claims` (claims changed in the ID tokens, None removes
 one), `signing_key` (sign with a key it does not publish), `algorithm` (HS256 with the client secret),
-`userinfo_claims`, `userinfo_format`, `down` (503 everywhere).
+`userinfo_claims`, `userinfo_format`, `access_token_seconds`, `down` (503 everywhere).
 """
 
 from __future__ import annotations
@@ -81,6 +81,7 @@ class PscProvider:
         self.signing_key = None
         self.algorithm = "RS256"
         self.down = False
+        self.access_token_seconds = 120
         self.authorization_requests: list[dict] = []
         self.token_requests: list[dict] = []
         self._codes: dict[str, dict] = {}
@@ -245,7 +246,7 @@ class PscProvider:
                 claims.pop(name, None)
             else:
                 claims[name] = value
-        return _json(200, {"access_token": access_token, "token_type": "Bearer", "expires_in": 120,
+        return _json(200, {"access_token": access_token, "token_type": "Bearer", "expires_in": self.access_token_seconds,
                            "scope": grant["scope"], "id_token": self.sign(claims)})
 
     def userinfo(self, headers):

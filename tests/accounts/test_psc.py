@@ -94,6 +94,12 @@ def test_id_token_signed_with_the_client_secret(client, psc_provider, doctor):
     assert signed_in(client) == str(doctor.pk)
 
 
+def test_a_short_lived_access_token_still_reads_userinfo(client, psc_provider, doctor):
+    psc_provider.access_token_seconds = 30  # within the minute of leeway Authlib's session keeps before expiry
+    assert psc_sign_in(client, psc_provider).status_code == 302
+    assert signed_in(client) == str(doctor.pk)
+
+
 def test_psc_replaces_the_account_signed_in_before(client, psc_provider, doctor):
     other = f.DoctorFactory()
     client.force_login(other)

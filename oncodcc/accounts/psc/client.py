@@ -180,7 +180,7 @@ def complete(session, params) -> tuple[Identity, str]:
     _check_id_token(claims, endpoints, nonce=flow["nonce"])
     if endpoints.userinfo_endpoint and token.get("access_token"):
         # The checked ID token wins over userinfo for the claims both carry (acr, sub…).
-        claims = {**_userinfo(client, endpoints, subject=claims["sub"]), **claims}
+        claims = {**_userinfo(endpoints, token["access_token"], subject=claims["sub"]), **claims}
     return identity_from(claims), flow["next"]
 
 
@@ -235,11 +235,13 @@ def _check_id_token(claims: dict, endpoints: Provider, *, nonce: str) -> None:
         raise PscRefused("insufficient_acr", detail=f"acr={str(claims.get('acr'))[:30]}")
 
 
-def _userinfo(client: OAuth2Session, endpoints: Provider, *, subject: str) -> dict:
+def _userinfo(endpoints: Provider, access_token: str, *, subject: str) -> dict:
     """The userinfo answer, JSON or a JWT signed by the provider (then its iss and aud, when given, are checked);
-    its `sub` must be the ID token's (Core 5.3.2), otherwise it speaks of someone else."""
+    its `sub` must be the ID token's (Core 5.3.2), otherwise it speaks of someone else. Asked with the bearer token
+    directly: Authlib's session would hold back a token that expires within its minute of leeway."""
     try:
-        response = client.get(endpoints.userinfo_endpoint, timeout=TIMEOUT_SECONDS)
+        response = requests.get(endpoints.userinfo_endpoint, timeout=TIMEOUT_SECONDS,
+                                headers={"Authorization": f"Bearer {access_token}"})
     except requests.RequestException as exc:
         raise PscRefused("provider_unavailable", detail=f"userinfo : {type(exc).__name__}") from exc
     if response.status_code != 200:
