@@ -386,6 +386,12 @@ DCC_REQUIRE_OTP = env_bool("DCC_REQUIRE_OTP", True)
 DCC_PSC_ISSUER = os.environ.get("DCC_PSC_ISSUER", "")
 DCC_PSC_CLIENT_ID = os.environ.get("DCC_PSC_CLIENT_ID", "")
 DCC_PSC_CLIENT_SECRET = os.environ.get("DCC_PSC_CLIENT_SECRET", "")
+# PSC publishes its endpoints (the wallet's authorization page) at <issuer>/.well-known/wallet-openid-configuration;
+# empty: the standard <issuer>/.well-known/openid-configuration.
+DCC_PSC_DISCOVERY_URL = os.environ.get("DCC_PSC_DISCOVERY_URL", "")
+DCC_PSC_SCOPES = os.environ.get("DCC_PSC_SCOPES", "openid scope_all")
+# The level of authentication asked (acr_values) and required in the ID token's acr: eidas1 (CPS card or e-CPS).
+DCC_PSC_ACR_VALUES = os.environ.get("DCC_PSC_ACR_VALUES", "eidas1")
 # Account lifecycle: unused accounts are deactivated after this many days (a warning email 30 days before).
 DCC_ACCOUNT_INACTIVE_DAYS = int(os.environ.get("DCC_ACCOUNT_INACTIVE_DAYS", "365"))
 # Activation and password-reset links: single use, valid this long.

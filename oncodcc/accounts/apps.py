@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Comptes"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import psc, signals  # noqa: F401 (signal receivers; psc registers its configuration check)

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
 from .forms import LoginForm
+from .psc import views as psc_views
 
 app_name = "accounts"
 urlpatterns = [
@@ -13,4 +14,6 @@ urlpatterns = [
         name="login",
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("psc/connexion/", psc_views.start, name="psc_start"),
+    path("psc/retour/", psc_views.callback, name="psc_callback"),
 ]
