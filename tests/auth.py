@@ -7,6 +7,13 @@ every test by tests/conftest.py. The second factor itself is tested through the 
 (tests/accounts/test_second_factor.py, tests/e2e); tests that need a session at the password step only use
 `force_login_password_only`."""
 
+import base64
+import hashlib
+import hmac
+import os
+import struct
+import time
+
 from django.test.client import ClientMixin
 
 from oncodcc.accounts import strong_auth
@@ -24,3 +31,52 @@ def force_login_strong(self, user, backend=None):
 def force_login_password_only(client, user, backend=None):
     """The session as the password step leaves it: the second factor still to come."""
     _django_force_login(client, user, backend)
+
+
+# --- the second factor as a person (or a browser) goes through it -------------------------------------------------
+# The codes are computed here from RFC 6238 (HMAC-SHA1, 30-second steps, 6 digits), independently of django-otp
+# and of oncodcc.accounts.otp: a wrong computation in the product makes these tests fail.
+
+LOGIN = "/comptes/connexion/"
+VERIFY = "/comptes/double-facteur/"
+SETUP = "/comptes/double-facteur/enrolement/"
+
+
+def totp(secret_base32: str, *, at: float | None = None, step: int = 30) -> str:
+    key = base64.b32decode(secret_base32.replace(" ", "").upper() + "=" * (-len(secret_base32.replace(" ", "")) % 8))
+    counter = int((time.time() if at is None else at) // step)
+    digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 1_000_000:06d}"
+
+
+def wrong_code(secret_base32: str) -> str:
+    """A 6-digit code that no step around now accepts."""
+    now = time.time()
+    valid = {totp(secret_base32, at=now + shift) for shift in range(-90, 91, 30)}
+    return next(code for code in (f"{n:06d}" for n in range(0, 1_000_000, 7919)) if code not in valid)
+
+
+def enrol(user) -> tuple[str, list[str]]:
+    """A confirmed TOTP device with a random secret and ten recovery codes. Returns (base32 secret, codes)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from oncodcc.accounts import otp
+
+    secret = base64.b32encode(os.urandom(20)).decode()
+    TOTPDevice.objects.create(user=user, name=otp.TOTP_NAME, confirmed=True, key=base64.b32decode(secret).hex())
+    return secret, otp.regenerate_recovery_codes(actor=user, user=user)
+
+
+def password_login(client, username: str, password: str | None = None, next_url: str = ""):
+    from tests.factories import TEST_PASSWORD
+
+    data = {"username": username, "password": password or TEST_PASSWORD}
+    if next_url:
+        data["next"] = next_url
+    return client.post(LOGIN, data)
+
+
+def enter_code(client, code: str, next_url: str = ""):
+    return client.post(VERIFY, {"code": code, "next": next_url} if next_url else {"code": code})
