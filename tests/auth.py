@@ -80,3 +80,29 @@ def password_login(client, username: str, password: str | None = None, next_url:
 
 def enter_code(client, code: str, next_url: str = ""):
     return client.post(VERIFY, {"code": code, "next": next_url} if next_url else {"code": code})
+
+
+def device_secret(user) -> str:
+    """The base32 secret of the user's confirmed TOTP device, enrolled (with recovery codes) when missing."""
+    from oncodcc.accounts import otp
+
+    device = otp.confirmed_device(user)
+    if device is None:
+        return enrol(user)[0]
+    return base64.b32encode(device.bin_key).decode()
+
+
+def unused_code(user) -> str:
+    """The code an authenticator app would show next for the user's device: the current one, or — when the current
+    step was already used (the same account signed in twice within 30 s) — the next one, accepted too (tolerance of
+    one step); waits for the clock only when both were used."""
+    from oncodcc.accounts import otp
+
+    secret = device_secret(user)
+    while True:
+        device = otp.confirmed_device(user)
+        now_step = int(time.time() // device.step) + device.drift
+        step = max(now_step, device.last_t + 1)
+        if step <= now_step + device.tolerance:
+            return totp(secret, at=step * device.step)
+        time.sleep(1)
