@@ -154,6 +154,7 @@ def test_idempotent_one_audit_event_and_intact_chain(region):
     # A region loaded before the second factor existed: its demo accounts get their device, once.
     TOTPDevice.objects.filter(user__username="dpo").delete()
     assert "Second facteur de démonstration ajouté à 1 compte." in load(if_empty=True)
+    assert AuditEvent.objects.get(action=Action.OTP_ENROL).details == {"step": "demo_device"}
     assert load(if_empty=True) == ""
     assert counts == {model: model.objects.count() for model in counts}
     assert AuditEvent.objects.filter(action=Action.DEMO_DATA).count() == 1

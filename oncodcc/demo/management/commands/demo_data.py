@@ -41,7 +41,7 @@ class Command(BaseCommand):
             raise CommandError("--patients et --months doivent être positifs.")
         if builder.demo_region_exists():
             # A region loaded before the second factor existed: its demo accounts get their published device.
-            added = add_demo_second_factors(User.objects.filter(username__in=DEMO_USERNAMES))
+            added = add_demo_second_factors(User.objects.filter(username__in=DEMO_USERNAMES), audited=True)
             if added:
                 self.stdout.write(f"Second facteur de démonstration ajouté à {added} compte{pluriel(added)}.")
             elif not options["if_empty"]:
