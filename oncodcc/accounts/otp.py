@@ -139,9 +139,6 @@ class Verification:
 
 def verify(*, request, user, code: str) -> Verification:
     """Check a code typed at sign-in (TOTP or recovery code). A right one marks the session strong."""
-    lock = otp_lockout.current_lock(user)
-    if lock is not None:
-        return Verification(ok=False, refusal="locked", lock=lock)
     typed = normalise(code)
     if TOTP_CODE.fullmatch(typed):
         method = strong_auth.TOTP
@@ -150,6 +147,9 @@ def verify(*, request, user, code: str) -> Verification:
     else:
         return Verification(ok=False, refusal="format")  # not a guess: neither counted nor audited
     with transaction.atomic():
+        lock = otp_lockout.hold(user)
+        if lock is not None:
+            return Verification(ok=False, refusal="locked", lock=lock)  # not checked, not counted
         if method == strong_auth.TOTP:
             device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).order_by("pk").first()
             ok = device is not None and device.verify_token(typed)

@@ -33,6 +33,16 @@ def current_lock(user) -> Lock | None:
     return Lock(row.locked_until) if row else None
 
 
+def hold(user) -> Lock | None:
+    """Inside the caller's transaction: lock the account's row (so that concurrent codes are checked one after the
+    other, none slipping past a lockout being set) and return the current lock, if any."""
+    SecondFactorThrottle.objects.get_or_create(user=user)
+    row = SecondFactorThrottle.objects.select_for_update().get(user=user)
+    if row.locked_until is not None and row.locked_until > timezone.now():
+        return Lock(row.locked_until)
+    return None
+
+
 def cool_off(lockouts: int) -> timedelta:
     return min(settings.DCC_LOGIN_COOLOFF_BASE * 2 ** max(0, lockouts - 1), settings.DCC_LOGIN_COOLOFF_MAX)
 
