@@ -72,6 +72,9 @@ INSTALLED_APPS = [
     "ninja",  # the API docs page with its bundled Swagger assets (no CDN: strict CSP)
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "oncodcc.terminology",
@@ -106,6 +109,8 @@ MIDDLEWARE = [
     "oncodcc.audit.middleware.RequestContextMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
+    # After the login requirement: a password-only session reaches the second-factor pages and nothing else.
+    "oncodcc.accounts.middleware.SecondFactorMiddleware",
     "oncodcc.core.middleware.MethodNotAllowedPageMiddleware",  # innermost: its page gets the headers above
 ]
 
@@ -123,6 +128,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "oncodcc.core.context_processors.oncodcc",
+                "oncodcc.accounts.context_processors.second_factor",
             ],
         },
     },
@@ -382,6 +388,15 @@ else:
 # Every human account signs in with a second factor (TOTP) or with Pro Santé Connect; turning it off is an explicit
 # developer opt-out (DCC_REQUIRE_OTP=0), refused by the deploy check outside DEBUG.
 DCC_REQUIRE_OTP = env_bool("DCC_REQUIRE_OTP", True)
+# Wrong second-factor codes (TOTP or recovery code) tolerated for one account before it is locked: per account, not
+# per address (whoever reaches the code page already has the password). The cool-off is the one of passwords
+# (DCC_LOGIN_COOLOFF_HOURS, doubled with each lockout of the day up to DCC_LOGIN_COOLOFF_MAX_HOURS).
+DCC_OTP_FAILURE_LIMIT = int(os.environ.get("DCC_OTP_FAILURE_LIMIT", "5"))
+# django-otp: the issuer shown by authenticator apps; its own per-device exponential delay is off, since it would
+# silently refuse a right code after a wrong one: the lockout above (oncodcc.accounts.otp_lockout) governs.
+OTP_TOTP_ISSUER = "OncoDCC"
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 # Pro Santé Connect (OpenID Connect; e-CPS/CPS). Empty issuer: the button is not shown.
 DCC_PSC_ISSUER = os.environ.get("DCC_PSC_ISSUER", "")
 DCC_PSC_CLIENT_ID = os.environ.get("DCC_PSC_CLIENT_ID", "")

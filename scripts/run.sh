@@ -117,12 +117,14 @@ echo
 echo "  OncoDCC is running on $url/   (Ctrl-C to stop; started in $((SECONDS - started)) s)"
 echo "  HL7 v2 (MLLP) : port $MLLP_PORT   (listening on $MLLP_HOST; hospital networks: MLLP_HOST=0.0.0.0 with MLLP_TLS_*, docs/mllp.md)"
 [ "$DCC_DEMO_MODE" = 1 ] && echo "  Demo recipients (diffusion out): DPI port $DEMO_RECEIVER_PORT (${DCC_VAR_DIR:-var}/demo-receiver/), MSSanté relay port $DEMO_SMTP_PORT (${DCC_VAR_DIR:-var}/mail/), DMP port $DEMO_DMP_PORT (${DCC_VAR_DIR:-var}/dmp/) — docs/diffusion.md"
+# The demo accounts with their password and second-factor secrets (print_accounts refuses outside demo mode).
 dcc shell -v 0 --no-imports -c "
+from django.conf import settings
 from django.db import connection
 from oncodcc.demo import builder
 from oncodcc.demo.accounts import DEMO_PASSWORD, print_accounts
 print(f'  Database: {connection.vendor} ({connection.settings_dict[\"NAME\"]})')
-if builder.demo_region_exists():
+if settings.DEMO_MODE and builder.demo_region_exists():
     print(f'\n  Demo accounts (synthetic data only), password for all: {DEMO_PASSWORD}\n')
     print_accounts()
 "

@@ -1,7 +1,9 @@
 import os
 
 import pytest
+from django.test.client import ClientMixin
 
+from tests import auth
 from tests import factories as f
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -11,6 +13,12 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 def _fast_password_hashing(settings):
     # PBKDF2 is slow on purpose; tests create hundreds of accounts.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _force_login_past_the_second_factor(monkeypatch):
+    # force_login stands for a whole sign-in, second factor included (why: tests/auth.py).
+    monkeypatch.setattr(ClientMixin, "force_login", auth.force_login_strong)
 
 
 @pytest.fixture(autouse=True)

@@ -7,27 +7,39 @@
 - Everyone may edit their own name, e-mail and password, never their own role, flags, attachment or practitioner.
 - Any other account (the system administrator's, another administrator's at the same or a higher level) is
   refused (403), its set-password form included. Every change is an event of the audit chain (RoleAdmin).
+- "Réinitialiser le second facteur" (an action on accounts, within the same rights) deletes the TOTP device and
+  the recovery codes: the user enrols again at their next sign-in. The devices themselves are not in the admin:
+  their secret keys are nobody's to read.
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static import admin as otp_static_admin
+from django_otp.plugins.otp_totp import admin as otp_totp_admin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from oncodcc.core.admin import MANAGERS, RoleAdmin, is_manager
-from oncodcc.core.policy import register
+from oncodcc.core.policy import has_permission, register
+from oncodcc.core.templatetags.french import pluriel
 from oncodcc.directory.models import Organisation
 
+from . import otp
 from .models import ADMIN_ROLES, Role, User
 
 # The admin is for 3C/DSRC and system administrators (directory, boards, accounts) only.
 admin.site.has_permission = lambda request: is_manager(request.user)
 # Rights come from roles, not from groups.
 admin.site.unregister(Group)
+# django-otp's device admins show the secret keys (and QR codes) of every account: imported here, before the
+# autodiscovery would, to take them out. Devices are handled by enrolment and by the reset action below.
+admin.site.unregister(otp_totp_admin.TOTPDevice)
+admin.site.unregister(otp_static_admin.StaticDevice)
 
 BASE_ROLES = (Role.DOCTOR, Role.SECRETARY, Role.COORDINATOR)
 # Fields nobody changes on their own account.
@@ -96,7 +108,8 @@ class DccUserAdmin(RoleAdmin, UserAdmin):
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (*UserAdmin.add_fieldsets, ("OncoDCC", {"fields": ("role", "practitioner", "organisation")}))
-    list_display = ("username", "last_name", "first_name", "role", "organisation", "is_active")
+    list_display = ("username", "last_name", "first_name", "role", "organisation", "is_active", "second_factor")
+    actions = ["reset_second_factor"]
     list_filter = ("role", "is_active", "organisation")
     autocomplete_fields = ("practitioner", "organisation")
     search_fields = ("username", "last_name", "first_name", "email")
@@ -105,7 +118,8 @@ class DccUserAdmin(RoleAdmin, UserAdmin):
     # --- which accounts --------------------------------------------------------------------------------------
     def get_queryset(self, request):
         scope = managed_accounts(request.user)
-        queryset = super().get_queryset(request)
+        queryset = super().get_queryset(request).annotate(has_second_factor=Exists(
+            TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)))
         return queryset if scope is None else queryset.filter(scope | Q(pk=request.user.pk))
 
     def get_object(self, request, object_id, from_field=None):
@@ -177,6 +191,29 @@ class DccUserAdmin(RoleAdmin, UserAdmin):
             if not may_manage(actor, obj):  # the form refused it already: never reached through the admin
                 raise PermissionDenied
         super().save_model(request, obj, form, change)
+
+    # --- the second factor ----------------------------------------------------------------------------------------
+    @admin.display(description="Second facteur", boolean=True, ordering="has_second_factor")
+    def second_factor(self, obj) -> bool:
+        return getattr(obj, "has_second_factor", False)
+
+    @admin.action(description="Réinitialiser le second facteur")
+    def reset_second_factor(self, request, queryset):
+        """All the selected accounts or none: one outside the actor's rights refuses the whole action."""
+        accounts = list(queryset.order_by("username"))
+        refused = [account.username for account in accounts
+                   if not has_permission(request.user, "account.manage", account)]
+        if refused:
+            self.message_user(request, "Réinitialisation refusée : ces comptes dépassent vos droits : "
+                                       f"{', '.join(refused)}. Aucun second facteur n'a été réinitialisé.",
+                              level=messages.ERROR)
+            return
+        with transaction.atomic():
+            for account in accounts:
+                otp.reset(actor=request.user, user=account, via="admin")
+        count = len(accounts)
+        self.message_user(request, f"Second facteur réinitialisé pour {count} compte{pluriel(count)} : "
+                                   "l'enrôlement sera redemandé à la prochaine connexion.", level=messages.SUCCESS)
 
     # --- the set-password form: one transaction with its audit event --------------------------------------------
     def user_change_password(self, request, id, form_url=""):

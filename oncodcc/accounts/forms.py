@@ -14,3 +14,22 @@ class LoginForm(AuthenticationForm):
                          "temporairement bloqué.",
         "inactive": "Ce compte est désactivé.",
     }
+
+
+class SecondFactorForm(forms.Form):
+    """The code of the sign-in's second step: 6 digits from the app, or a recovery code (letters and digits)."""
+
+    code = forms.CharField(
+        label="Code", max_length=32, strip=True,
+        error_messages={"required": "Saisissez le code affiché par votre application, ou un code de secours."},
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "one-time-code", "class": "form-control",
+                                      "spellcheck": "false", "autocapitalize": "off",
+                                      "aria-describedby": "code-help"}))
+
+
+class EnrolmentForm(forms.Form):
+    code = forms.CharField(
+        label="Code à 6 chiffres affiché par l'application", max_length=16, strip=True,
+        error_messages={"required": "Saisissez le code à 6 chiffres affiché par votre application."},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                      "class": "form-control"}))

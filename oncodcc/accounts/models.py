@@ -56,3 +56,23 @@ class User(AbstractUser):
     @property
     def is_administrator(self) -> bool:
         return self.role in ADMIN_ROLES or self.is_superuser
+
+
+class SecondFactorThrottle(models.Model):
+    """Wrong second-factor codes of one account, for its lockout (oncodcc.accounts.otp_lockout). A row exists once
+    the account has typed a wrong code; a reset of the second factor deletes it."""
+
+    user = models.OneToOneField(User, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    # Wrong codes since the last right one or the last lockout.
+    failures = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    # Lockouts on `lockout_day` (UTC): the cool-off doubles with each one.
+    lockouts = models.PositiveSmallIntegerField(default=0)
+    lockout_day = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("blocage du second facteur")
+        verbose_name_plural = _("blocages du second facteur")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} : {self.failures} échec(s)"

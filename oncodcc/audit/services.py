@@ -96,6 +96,7 @@ class Action:
     OTP_ENROL = "auth.otp_enrol"
     OTP_RESET = "auth.otp_reset"
     OTP_FAILED = "auth.otp_failed"
+    OTP_VERIFIED = "auth.otp_verified"  # the second step of a password sign-in (a TOTP code)
     RECOVERY_CODE_USED = "auth.recovery_code"
     PSC_LOGIN = "auth.psc_login"
     PSC_REFUSED = "auth.psc_refused"

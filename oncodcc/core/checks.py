@@ -24,6 +24,15 @@ def development_defaults_in_production(app_configs, **kwargs):
                 id="oncodcc.E003",
             )
         )
+    if not settings.DCC_REQUIRE_OTP and not settings.DEBUG:
+        errors.append(
+            checks.Error(
+                "DCC_REQUIRE_OTP est désactivé hors DEBUG : la connexion par mot de passe seul est interdite pour "
+                "accéder à des données de santé (second facteur ou Pro Santé Connect obligatoires). Ne le "
+                "désactivez qu'en développement (DCC_DEBUG=1).",
+                id="oncodcc.E010",
+            )
+        )
     if settings.DEMO_MODE and not settings.DEBUG:
         errors.append(
             checks.Warning(

@@ -6,15 +6,20 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
+from django.db import transaction
 from django.utils.crypto import get_random_string
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from faker import Faker
 
+from oncodcc.accounts import otp
 from oncodcc.accounts.models import Role, User
+from oncodcc.audit import services as audit
+from oncodcc.audit.services import Action
 from oncodcc.directory.models import Organisation, Practitioner, Territory
 from oncodcc.rcp.models import Board, BoardMember
 
 from . import catalogue as cat
-from .accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
+from .accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, totp_key
 from .numbers import make_finess, make_rpps
 
 
@@ -140,6 +145,21 @@ def build_boards(rng: random.Random, region: Region, *, recurrence_start) -> Non
     region.medecin = next(p for p in region.members[breast.pk][1:] if p.specialty == cat.ONCO)
 
 
+def add_demo_second_factors(users, *, audited: bool = False) -> int:
+    """A confirmed TOTP device with the published secret (README, `make run`, `dcc otp-code`) for each demo account
+    that has no device (one enrolled by hand is kept). Returns how many were added. `audited`: one OTP_ENROL event
+    each (outside the region's load, which is one audit event as a whole)."""
+    with transaction.atomic():
+        users = [user for user in users if not otp.is_enrolled(user)]
+        TOTPDevice.objects.bulk_create([
+            TOTPDevice(user=user, name=otp.TOTP_NAME, confirmed=True, key=totp_key(user.username).hex())
+            for user in users])
+        if audited:
+            for user in users:
+                audit.record(actor=None, action=Action.OTP_ENROL, obj=user, details={"step": "demo_device"})
+    return len(users)
+
+
 def build_users(region: Region) -> None:
     demo_hash = make_password(DEMO_PASSWORD)  # hashed once: the hasher is slow on purpose
     breast = region.boards[0]
@@ -183,6 +203,7 @@ def build_users(region: Region) -> None:
     User.objects.bulk_create(users)
     by_username = {u.username: u for u in users}
     region.demo_users = {username: by_username[username] for username in roles}
+    add_demo_second_factors(region.demo_users.values())
     region.user_of = {u.practitioner_id: u for u in users if u.practitioner_id}
     through = Board.secretaries.through
     links = []

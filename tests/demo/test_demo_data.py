@@ -10,13 +10,14 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.test import Client
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from stdnum.fr import nir
 
 from oncodcc.accounts.models import Role, User
 from oncodcc.audit.models import AuditEvent
 from oncodcc.audit.services import Action, verify_chain
 from oncodcc.demo import catalogue as cat
-from oncodcc.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, accounts_table
+from oncodcc.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, accounts_table, totp_secret
 from oncodcc.demo.numbers import make_nir, make_rpps
 from oncodcc.directory.models import Organisation, Practitioner
 from oncodcc.patients.models import OID_INS_NIR_TEST, CareTeamMember, Patient, PatientIdentifier
@@ -24,6 +25,7 @@ from oncodcc.rcp import quorum
 from oncodcc.rcp.models import PARIS, Board, Fiche, Meeting, Registration
 from oncodcc.rcp.services.fiches import validation_errors
 from oncodcc.terminology import valuesets as vs
+from tests.auth import totp
 
 SMALL = {"patients": 40, "months": 2}
 
@@ -73,7 +75,10 @@ def test_demo_accounts_log_in(region):
         assert user.role == role
         client = Client()
         response = client.post("/comptes/connexion/", {"username": username, "password": DEMO_PASSWORD})
-        assert response.status_code == 302, username
+        assert response["Location"].startswith("/comptes/double-facteur/?"), username
+        # The second factor with the published secret (README, `make run`), as an authenticator app would.
+        response = client.post("/comptes/double-facteur/", {"code": totp(totp_secret(username))})
+        assert response.status_code == 302 and client.get("/").status_code == 200, username
     breast = Board.objects.get(name="RCP Sein")
     medecin, coordinator = User.objects.get(username="medecin"), User.objects.get(username="coordinateur")
     assert breast.members.filter(practitioner=medecin.practitioner, is_coordinator=False).exists()
@@ -145,6 +150,11 @@ def test_patients(region):
 def test_idempotent_one_audit_event_and_intact_chain(region):
     counts = {model: model.objects.count() for model in (Organisation, Patient, Registration, Fiche, Meeting, User)}
     assert "déjà chargée" in load()
+    assert load(if_empty=True) == ""
+    # A region loaded before the second factor existed: its demo accounts get their device, once.
+    TOTPDevice.objects.filter(user__username="dpo").delete()
+    assert "Second facteur de démonstration ajouté à 1 compte." in load(if_empty=True)
+    assert AuditEvent.objects.get(action=Action.OTP_ENROL).details == {"step": "demo_device"}
     assert load(if_empty=True) == ""
     assert counts == {model: model.objects.count() for model in counts}
     assert AuditEvent.objects.filter(action=Action.DEMO_DATA).count() == 1

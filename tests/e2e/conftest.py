@@ -39,15 +39,23 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture
 def login(live_server):
-    """login(page, username): signs in through the real login form."""
+    """login(page, username): signs in through the real pages: the password form, then the current code of the
+    user's TOTP device (enrolled first when the user has none), computed here from its secret (tests/auth.py)."""
+    from oncodcc.accounts.models import User
+    from tests.auth import device_secret, unused_code
     from tests.factories import TEST_PASSWORD
 
     def _login(page, username: str, password: str = TEST_PASSWORD):
+        user = User.objects.get(username=username)
+        device_secret(user)  # enrolled before the password step, which otherwise leads to the enrolment page
         page.context.clear_cookies()
         page.goto(f"{live_server.url}/comptes/connexion/")
         page.get_by_label("Identifiant").fill(username)
         page.get_by_label("Mot de passe").fill(password)
         page.get_by_role("button", name="Se connecter").click()
+        page.wait_for_url("**/comptes/double-facteur/**")
+        page.get_by_label("Code").fill(unused_code(user))
+        page.get_by_role("button", name="Valider").click()
         page.wait_for_load_state()
 
     return _login

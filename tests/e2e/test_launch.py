@@ -1,5 +1,6 @@
-"""Contextual launch in a real browser: a fresh browser (nobody signed in) opens a signed launch URL, lands on the
-patient's record with the patient's name; opening the same URL again is refused in French."""
+"""Contextual launch in a real browser: a fresh browser (nobody signed in) opens a signed launch URL, gives the
+doctor's second factor, lands on the patient's record with the patient's name; opening the same URL again is
+refused in French."""
 
 import re
 import time
@@ -14,6 +15,7 @@ from playwright.sync_api import expect
 from oncodcc.directory.models import Organisation
 from oncodcc.interop.launch.models import LaunchKey
 from tests import factories as f
+from tests.auth import enrol, totp
 
 
 def test_signed_launch_url_opens_the_patient_record(page, live_server, transactional_db):
@@ -35,7 +37,12 @@ def test_signed_launch_url_opens_the_patient_record(page, live_server, transacti
     }, private, algorithm="ES256", headers={"kid": "k1"})
     url = f"{live_server.url}/launch?{urlencode({'token': token})}"
 
+    secret, _ = enrol(doctor)
     page.goto(url)
+    # Signed in by the hospital's token, the doctor still gives their second factor; then the record opens.
+    expect(page).to_have_url(re.compile(r"/comptes/double-facteur/\?next=%2Fpatients%2F\d+%2F$"))
+    page.get_by_label("Code").fill(totp(secret))
+    page.get_by_role("button", name="Valider").click()
     expect(page).to_have_url(re.compile(r"/patients/\d+/$"))
     expect(page.get_by_text(birth_name.upper()).first).to_be_visible()
     expect(page.get_by_text("Dossier ouvert depuis CH du Littoral (appel contextuel).")).to_be_visible()

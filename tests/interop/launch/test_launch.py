@@ -4,6 +4,7 @@ French page with its status code and a LAUNCH_REFUSED audit event, and leaves no
 import html
 import time
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 import jwt
 import pytest
@@ -16,6 +17,7 @@ from oncodcc.interop.launch.models import UsedLaunchToken
 from oncodcc.patients.models import OID_INS_NIR, CareTeamMember, Patient, PatientIdentifier
 from tests import factories as f
 from tests import samples
+from tests.auth import VERIFY, enrol, enter_code, totp
 
 from .conftest import DROP, Signer, public_pem
 
@@ -31,6 +33,18 @@ def launch(client, token, *, post=False):
 def signed_in_user_id(client):
     value = client.session.get("_auth_user_id")
     return int(value) if value else None
+
+
+def second_factor_then(client, location: str):
+    """A launch signs the doctor in without their second factor: the page asked goes through the code page first
+    (`next` kept), like a password sign-in."""
+    user = f.DoctorFactory._meta.model.objects.get(pk=signed_in_user_id(client))
+    secret, _ = enrol(user)
+    detour = client.get(location)
+    assert detour.status_code == 302 and detour["Location"] == f"{VERIFY}?{urlencode({'next': location})}"
+    response = enter_code(client, totp(secret), next_url=location)
+    assert response.status_code == 302 and response["Location"] == location
+    return client.get(location)
 
 
 def refused(response, status: int, reason: str, text: str) -> AuditEvent:
@@ -73,7 +87,7 @@ def test_rs256_token_signs_in_creates_patient_and_opens_record(client, signer, d
     signature = token.rsplit(".", 1)[1]
     assert not any(signature in str(e.details) or token in e.reason for e in AuditEvent.objects.all())
 
-    record = client.get(response["Location"])
+    record = second_factor_then(client, response["Location"])
     assert record.status_code == 200
     assert patient.birth_name.upper() in record.content.decode()
     assert "appel contextuel" in record.content.decode()
@@ -90,7 +104,7 @@ def test_es256_token_with_kid_finds_patient_by_ipp(client, doctor, hospital, ec_
     assert response["Location"] == reverse("patients:detail", args=[known.pk])
     assert Patient.objects.count() == 1
     assert AuditEvent.objects.get(action=Action.LAUNCH).details["matched_by"] == "ipp"
-    assert client.get(response["Location"]).status_code == 200
+    assert second_factor_then(client, response["Location"]).status_code == 200
 
 
 def test_patient_found_by_ins_gets_the_hospital_ipp(client, signer, hospital):
@@ -111,7 +125,7 @@ def test_intent_register_opens_the_registration_form(client, signer):
     patient = Patient.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('rcp:registration_create')}?patient={patient.pk}"
-    form = client.get(response["Location"])
+    form = second_factor_then(client, response["Location"])
     assert form.status_code == 200
     assert patient.birth_name.upper() in form.content.decode()
 

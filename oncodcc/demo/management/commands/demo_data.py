@@ -3,8 +3,11 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from oncodcc.accounts.models import User
+from oncodcc.core.templatetags.french import pluriel
 from oncodcc.demo import builder
-from oncodcc.demo.accounts import DEMO_PASSWORD, accounts_table
+from oncodcc.demo.accounts import DEMO_PASSWORD, DEMO_USERNAMES, SIGN_IN_HELP, accounts_table
+from oncodcc.demo.region import add_demo_second_factors
 
 
 class Command(BaseCommand):
@@ -37,7 +40,11 @@ class Command(BaseCommand):
         if options["patients"] < 1 or options["months"] < 1:
             raise CommandError("--patients et --months doivent être positifs.")
         if builder.demo_region_exists():
-            if not options["if_empty"]:
+            # A region loaded before the second factor existed: its demo accounts get their published device.
+            added = add_demo_second_factors(User.objects.filter(username__in=DEMO_USERNAMES), audited=True)
+            if added:
+                self.stdout.write(f"Second facteur de démonstration ajouté à {added} compte{pluriel(added)}.")
+            elif not options["if_empty"]:
                 self.stdout.write("La région de démonstration est déjà chargée : rien à faire.")
             return
         if options["if_empty"] and not builder.database_is_empty():
@@ -56,3 +63,4 @@ class Command(BaseCommand):
         ))
         self.stdout.write(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
         self.stdout.write(accounts_table())
+        self.stdout.write(SIGN_IN_HELP)
