@@ -120,7 +120,7 @@ class CarePlan(LockVersioned):
 
     @property
     def update_reason_label(self) -> str:
-        return vs.display(vs.UPDATE_REASON, self.update_reason)
+        return vs.label(vs.UPDATE_REASON, self.update_reason)
 
 
 class PlannedTreatment(models.Model):
@@ -154,7 +154,7 @@ class PlannedTreatment(models.Model):
 
     @property
     def label(self) -> str:
-        return vs.display(vs.PPS_TREATMENT_TYPE, self.code)
+        return vs.label(vs.PPS_TREATMENT_TYPE, self.code)
 
 
 class Contact(models.Model):

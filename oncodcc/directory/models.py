@@ -139,7 +139,7 @@ class Practitioner(models.Model):
 
     @property
     def specialty_label(self) -> str:
-        return valuesets.display(valuesets.SPECIALTY, self.specialty)
+        return valuesets.label(valuesets.SPECIALTY, self.specialty)
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError

@@ -76,7 +76,7 @@ def of_board(board: Board) -> Scope:
 
 
 def of_organ(code: str) -> Scope:
-    return Scope("organ", code, valuesets.display(valuesets.ORGAN, code), code)
+    return Scope("organ", code, valuesets.label(valuesets.ORGAN, code), code)
 
 
 def mine(user) -> Scope:

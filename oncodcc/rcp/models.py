@@ -96,7 +96,7 @@ class Board(models.Model):
 
     @property
     def organ_labels(self) -> list[str]:
-        return [valuesets.display(valuesets.ORGAN, code) for code in self.organs]
+        return [valuesets.label(valuesets.ORGAN, code) for code in self.organs]
 
     @property
     def recurrence_label(self) -> str:
@@ -205,7 +205,7 @@ class Attendance(models.Model):
 
     @property
     def specialty_label(self) -> str:
-        return valuesets.display(valuesets.SPECIALTY, self.specialty)
+        return valuesets.label(valuesets.SPECIALTY, self.specialty)
 
 
 class Registration(LockVersioned):
@@ -382,15 +382,15 @@ class Tumour(models.Model):
 
     @property
     def topography_label(self) -> str:
-        return valuesets.display(valuesets.TOPOGRAPHY, self.topography)
+        return valuesets.label(valuesets.TOPOGRAPHY, self.topography)
 
     @property
     def morphology_label(self) -> str:
-        return valuesets.display(valuesets.MORPHOLOGY, self.morphology)
+        return valuesets.label(valuesets.MORPHOLOGY, self.morphology)
 
     @property
     def laterality_label(self) -> str:
-        return valuesets.display(valuesets.LATERALITY, self.laterality)
+        return valuesets.label(valuesets.LATERALITY, self.laterality)
 
     @property
     def tnm(self) -> str:
@@ -415,7 +415,7 @@ class ProposedTreatment(models.Model):
 
     @property
     def label(self) -> str:
-        return valuesets.display(valuesets.TREATMENT_TYPE, self.code)
+        return valuesets.label(valuesets.TREATMENT_TYPE, self.code)
 
 
 class FurtherTest(models.Model):

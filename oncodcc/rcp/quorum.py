@@ -19,7 +19,7 @@ class Quorum:
 
     @property
     def specialty_labels(self) -> list[str]:
-        return [valuesets.display(valuesets.SPECIALTY, code) for code in self.specialties]
+        return [valuesets.label(valuesets.SPECIALTY, code) for code in self.specialties]
 
     @property
     def missing(self) -> int:

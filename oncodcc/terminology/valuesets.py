@@ -2,6 +2,13 @@
 
 Codes are validated against these files on input and labels always come from them: never type a label in a
 template. The files live in `data/`; each holds {name, oid, version, source, concepts: [{code, system, display}]}.
+
+Two labels per code. `display` is the national label: it travels in CDA documents and exchanges, unchanged. `label`
+is what a person reads (pages, PDF, emails): the national labels are written for machines ("Echelle de performance
+OMS Stade 0", "Médecin - Hématologie (SM)", lower-case starts, typos such as "oncogératrie"), so the value sets
+shown to people have a reviewed display label per code in `labels/<name>.json` (tests/terminology checks every code
+of those sets has one and nothing else); the large classifications (CIM-10 topography, CIM-O-3 morphology) keep
+their national wording with a capital first letter.
 """
 
 import json
@@ -10,6 +17,7 @@ from functools import cache
 from pathlib import Path
 
 DATA_DIR = Path(__file__).parent / "data"
+LABELS_DIR = Path(__file__).parent / "labels"
 
 # Short names used in the code, mapped to the national value-set files.
 NATURE_DISCUSSION = "JDV_NatureDiscussion_CISIS"
@@ -54,7 +62,8 @@ PHASE_RELAPSE = "MED-244"
 class Concept:
     code: str
     system: str
-    display: str
+    display: str  # the national label (documents, exchanges)
+    label: str  # the reviewed label people read
 
 
 @dataclass(frozen=True)
@@ -73,19 +82,27 @@ class ValueSet:
         return code in self.by_code
 
     def display(self, code: str | None) -> str:
+        """The national label (CDA displayName, XDS metadata)."""
         concept = self.by_code.get(code or "")
         return concept.display if concept else (code or "")
 
+    def label(self, code: str | None) -> str:
+        """The label shown to people."""
+        concept = self.by_code.get(code or "")
+        return concept.label if concept else (code or "")
+
     def choices(self, *, with_code: bool = False) -> list[tuple[str, str]]:
         if with_code:
-            return [(c.code, f"{c.code} — {c.display}") for c in self.concepts]
-        return [(c.code, c.display) for c in self.concepts]
+            return [(c.code, f"{c.code} — {c.label}") for c in self.concepts]
+        return [(c.code, c.label) for c in self.concepts]
 
 
 @cache
 def get(name: str) -> ValueSet:
     raw = json.loads((DATA_DIR / f"{name}.json").read_text(encoding="utf-8"))
-    concepts = tuple(Concept(c["code"], c["system"], c["display"]) for c in raw["concepts"])
+    labels = reviewed_labels(name)
+    concepts = tuple(Concept(c["code"], c["system"], c["display"], labels.get(c["code"]) or _capitalised(c["display"]))
+                     for c in raw["concepts"])
     return ValueSet(raw["name"], raw["oid"], raw["version"], raw["source"], concepts)
 
 
@@ -94,8 +111,25 @@ def _index(name: str) -> dict[str, Concept]:
     return {c.code: c for c in get(name).concepts}
 
 
+@cache
+def reviewed_labels(name: str) -> dict[str, str]:
+    """The reviewed display labels of a value set ({} when it has none: its national labels are shown)."""
+    path = LABELS_DIR / f"{name}.json"
+    return json.loads(path.read_text(encoding="utf-8"))["labels"] if path.exists() else {}
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def display(name: str, code: str | None) -> str:
+    """The national label of a code (documents and exchanges)."""
     return get(name).display(code)
+
+
+def label(name: str, code: str | None) -> str:
+    """The label people read (pages, PDF, emails)."""
+    return get(name).label(code)
 
 
 def all_names() -> list[str]:

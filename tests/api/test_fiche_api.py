@@ -44,7 +44,7 @@ def test_get_returns_the_fiche_and_is_audited(api, fiche):
     assert body["case_status"] == vs.CASE_DISCUSSED and body["organs"] == ["76752008"]
     assert body["screening"] is True and body["screening_date"] == "2026-09-01"
     assert body["tumours"][0]["topography"] == "C50.4"
-    assert body["tumours"][0]["topography_label"] == vs.display(vs.TOPOGRAPHY, "C50.4")
+    assert body["tumours"][0]["topography_label"] == vs.label(vs.TOPOGRAPHY, "C50.4")
     assert [t["code"] for t in body["treatments"]] == ["C15313", "C547"]
     assert body["further_tests"] == []
     assert AuditEvent.objects.filter(action="fiche.view", patient_id=fiche.patient_id).count() == 1

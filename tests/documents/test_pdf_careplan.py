@@ -76,7 +76,7 @@ def test_validated_pps_renders_for_the_patient(make_plan, member_doctor):
     for valueset, code in ((vs.PPS_TREATMENT_TYPE, "C15313"), (vs.PPS_TREATMENT_TYPE, "C15445"),
                            (vs.SUPPORTIVE_CARE, "ORG-035"), (vs.SOCIO_PRO_SUPPORT, "PAT-024"),
                            (vs.FOLLOW_UP_TYPE, "MED-092")):
-        label = vs.display(valueset, code)
+        label = vs.label(valueset, code)
         assert label and " ".join(label[:1].upper().split()) in text and " ".join(label[1:].split()) in text, label
     # Contacts: the 3C with its phone, the referring doctor, the GP.
     board = plan.fiche.registration.meeting.board
@@ -113,7 +113,7 @@ def test_new_version_shows_the_reason(make_plan, member_doctor):
     plan = make_plan()
     v2 = services.new_version(actor=member_doctor, plan=plan, reason_code="GEN-176", reason_text="Report d'une séance")
     text = flat(render_careplan_pdf(v2))
-    assert "Version 2" in text and vs.display(vs.UPDATE_REASON, "GEN-176") in text and "Report d'une séance" in text
+    assert "Version 2" in text and vs.label(vs.UPDATE_REASON, "GEN-176") in text and "Report d'une séance" in text
     assert "version 2 — page 1 /" in text
 
 
@@ -133,7 +133,7 @@ def test_ppac_has_its_own_title_and_sections(patient, member_doctor, board):
     data = render_careplan_pdf(plan)
     text = flat(data)
     for expected in ("Votre programme personnalisé de l'après-cancer", "Votre suivi après le cancer",
-                     "Consultation chez votre médecin traitant", vs.display(vs.SUPPORTIVE_CARE, "ORG-175")[1:],
+                     "Consultation chez votre médecin traitant", vs.label(vs.SUPPORTIVE_CARE, "ORG-175")[1:],
                      "Hormonothérapie jusqu'en 2031", "Vos contacts", "MARTIN", "02 47 22 22 22",
                      "3C du Val de Loire", "page 1 /"):
         assert expected in text, expected

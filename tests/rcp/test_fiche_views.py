@@ -190,7 +190,7 @@ def test_concurrent_edit_gives_409_with_the_diff_and_keeps_the_typed_text(draft,
     rows = {row["name"]: row for row in conflict["rows"]}
     assert rows["case_summary"]["current"] == ["Version de la secrétaire"]
     assert rows["case_summary"]["yours"] == ["Version du médecin : T2 N0 à l'IRM"]
-    assert rows["phase"]["current"] == [vs.display(vs.PHASE, vs.PHASE_RELAPSE)]
+    assert rows["phase"]["current"] == [vs.label(vs.PHASE, vs.PHASE_RELAPSE)]
     # The form is re-rendered with what the doctor typed and the new version.
     assert "Version du médecin : T2 N0 à l'IRM</textarea>" in html
     assert response.context["form"]["lock_version"].value() == "1"
@@ -266,9 +266,9 @@ def test_validate_as_coordinator_redirects_to_the_detail_with_the_signer(registr
     html = client.get(response["Location"]).content.decode()
     assert str(coordinator) in html
     assert "Validée et signée par" in html
-    assert vs.display(vs.QUORUM_STATUS, vs.QUORUM_REACHED) in html
+    assert vs.label(vs.QUORUM_STATUS, vs.QUORUM_REACHED) in html
     # Participants frozen with their specialty labels.
-    assert vs.display(vs.SPECIALTY, f.RADIOTHERAPY) in html
+    assert vs.label(vs.SPECIALTY, f.RADIOTHERAPY) in html
     # A validated version is no longer edited.
     assert client.get(edit_url(fiche))["Location"] == reverse("rcp:fiche_detail", args=[fiche.pk])
 
@@ -317,8 +317,8 @@ def test_detail_shows_the_proposal_first_and_is_audited(validated, coordinator):
     html = response.content.decode()
     assert html.index("Proposition de la RCP") < html.index("Le cas présenté")
     assert html.index("Radiothérapie") < html.index("Alternative(s)") < html.index("Chimiothérapie")
-    assert vs.display(vs.TOPOGRAPHY, "C50.4") in html
-    assert vs.display(vs.CASE_STATUS, vs.CASE_DISCUSSED) in html
+    assert vs.label(vs.TOPOGRAPHY, "C50.4") in html
+    assert vs.label(vs.CASE_STATUS, vs.CASE_DISCUSSED) in html
     assert "Version 1" in html and "Corriger (nouvelle version)" in html
     assert AuditEvent.objects.filter(action="fiche.view", patient_id=validated.patient_id).count() == 1
 

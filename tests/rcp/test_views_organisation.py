@@ -289,7 +289,7 @@ def test_attendance_toggling_changes_the_quorum_shown(client, secretary, meeting
     toggle(client, meeting, radio, True)
     html = toggle(client, meeting, patho, True).content.decode()
     assert "Quorum atteint" in html and 'class="quorum-ok' in html
-    assert "Anatomie et Cytologie pathologiques" in html
+    assert "Anatomie et cytologie pathologiques" in html
     assert f'id="present-{meeting.pk}-{patho.pk}" checked' in html
     html = toggle(client, meeting, radio, False).content.decode()
     assert "Quorum non atteint — 1 spécialité manquante" in html

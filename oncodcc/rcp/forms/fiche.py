@@ -91,7 +91,7 @@ class CodeInput(forms.TextInput):
 @cache
 def _datalist(valueset: str, list_id: str) -> SafeString:
     options = format_html_join(
-        "", '<option value="{}">{} — {}</option>', ((c.code, c.code, c.display) for c in vs.get(valueset).concepts)
+        "", '<option value="{}">{} — {}</option>', ((c.code, c.code, c.label) for c in vs.get(valueset).concepts)
     )
     return SafeString(f'<datalist id="{list_id}">{options}</datalist>')
 
@@ -437,9 +437,9 @@ def _date_label(value: date | str | None) -> str:
 
 def _tumour_label(t: dict[str, Any]) -> str:
     parts = [
-        f"{t.get('topography') or '?'} {vs.display(vs.TOPOGRAPHY, t.get('topography'))}".strip(),
-        vs.display(vs.LATERALITY, t.get("laterality")),
-        f"{t.get('morphology') or '?'} {vs.display(vs.MORPHOLOGY, t.get('morphology'))}".strip(),
+        f"{t.get('topography') or '?'} {vs.label(vs.TOPOGRAPHY, t.get('topography'))}".strip(),
+        vs.label(vs.LATERALITY, t.get("laterality")),
+        f"{t.get('morphology') or '?'} {vs.label(vs.MORPHOLOGY, t.get('morphology'))}".strip(),
         " ".join(p for p in (t.get("tnm_t"), t.get("tnm_n"), t.get("tnm_m")) if p),
         t.get("other_stage") or "",
         f"diagnostic le {_date_label(t.get('diagnosis_date'))}" if t.get("diagnosis_date") else "",
@@ -449,7 +449,7 @@ def _tumour_label(t: dict[str, Any]) -> str:
 
 
 def _treatment_label(index: int, t: dict[str, Any]) -> str:
-    text = f"{index}. {vs.display(vs.TREATMENT_TYPE, t.get('code'))}"
+    text = f"{index}. {vs.label(vs.TREATMENT_TYPE, t.get('code'))}"
     if t.get("is_alternative"):
         text += " (alternative)"
     if t.get("detail"):
@@ -473,9 +473,9 @@ def display_value(name: str, value: Any) -> list[str]:
     if name == "further_tests":
         return [_test_label(t) for t in value or []] or ["(aucun)"]
     if name in CODED:
-        return [vs.display(CODED[name], value) if value else "—"]
+        return [vs.label(CODED[name], value) if value else "—"]
     if name in CODED_LISTS:
-        return [vs.display(CODED_LISTS[name], code) for code in value or []] or ["—"]
+        return [vs.label(CODED_LISTS[name], code) for code in value or []] or ["—"]
     if isinstance(value, bool) or (value is None and name in {"screening", "progression", "trial_proposed"}):
         return [_yes_no_label(value)]
     if isinstance(value, date):

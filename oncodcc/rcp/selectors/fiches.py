@@ -89,9 +89,9 @@ def fiche_view(fiche: Fiche) -> FicheView:
         first_line=[t for t in treatments if not t.is_alternative],
         alternatives=[t for t in treatments if t.is_alternative],
         motives=[str(Fiche._meta.get_field(name).verbose_name) for name in MOTIVES if getattr(fiche, name)],
-        organs=[vs.display(vs.ORGAN, code) for code in fiche.organs or []],
-        care_types=[vs.display(vs.CROSS_CUTTING_CARE, code) for code in fiche.care_types or []],
-        surveillance_label=vs.display(vs.TREATMENT_TYPE, "MED-226"),
+        organs=[vs.label(vs.ORGAN, code) for code in fiche.organs or []],
+        care_types=[vs.label(vs.CROSS_CUTTING_CARE, code) for code in fiche.care_types or []],
+        surveillance_label=vs.label(vs.TREATMENT_TYPE, "MED-226"),
         has_proposal=bool(treatments or fiche.surveillance_only or fiche.recourse_referral
                           or list(fiche.further_tests.all())),
     )
@@ -126,7 +126,7 @@ def proposal_summary(fiche: Fiche) -> str:
     treatments = list(fiche.treatments.all())
     parts = [t.label for t in treatments if not t.is_alternative]
     if fiche.surveillance_only:
-        parts.append(vs.display(vs.TREATMENT_TYPE, "MED-226"))
+        parts.append(vs.label(vs.TREATMENT_TYPE, "MED-226"))
     if fiche.recourse_referral:
         parts.append(str(Fiche._meta.get_field("recourse_referral").verbose_name))
     alternatives = [t.label for t in treatments if t.is_alternative]

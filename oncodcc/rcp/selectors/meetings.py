@@ -64,7 +64,7 @@ def _with_next_meeting(boards: QuerySet[Board]) -> list[Board]:
 
 
 def care_type_labels(board: Board) -> list[str]:
-    return [valuesets.display(valuesets.CROSS_CUTTING_CARE, code) for code in board.care_types]
+    return [valuesets.label(valuesets.CROSS_CUTTING_CARE, code) for code in board.care_types]
 
 
 def topic_labels(board: Board) -> list[str]:

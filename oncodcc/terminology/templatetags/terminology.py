@@ -7,5 +7,5 @@ register = template.Library()
 
 @register.filter
 def label(code: str | None, valueset: str) -> str:
-    """{{ fiche.phase|label:"JDV_PhaseCancer_CISIS" }}: the national label of a code."""
-    return valuesets.display(valueset, code)
+    """{{ fiche.phase|label:"JDV_PhaseCancer_CISIS" }}: the label people read (the reviewed display label)."""
+    return valuesets.label(valueset, code)
