@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from oncodcc.core.validators import no_control_characters
+from oncodcc.directory.choices import PractitionerChoiceField, general_practitioners, practitioners
 from oncodcc.directory.models import Organisation, Practitioner
 
 from .models import (
@@ -43,11 +44,6 @@ def ins_oid_choices() -> list[tuple[str, str]]:
             (OID_INS_NIR_DEMO, f"INS-NIR de démonstration ({OID_INS_NIR_DEMO})"),
         ]
     return choices
-
-
-class PractitionerChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Practitioner) -> str:
-        return f"{obj} — {obj.specialty_label}" if obj.specialty else str(obj)
 
 
 class ErrorsFromServiceMixin:
@@ -118,14 +114,14 @@ class PatientForm(ErrorsFromServiceMixin, forms.Form):
                                         initial=IdentityStatus.PROVISIONAL, widget=_select())
     gp = PractitionerChoiceField(
         label="Médecin traitant", required=False, queryset=Practitioner.objects.none(),
-        empty_label="— non renseigné —", widget=_select(),
+        empty_label="— non renseigné —", help_text="Parmi les médecins généralistes de l'annuaire.",
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["ins_oid"].choices = ins_oid_choices()
         self.fields["ins_oid"].initial = OID_INS_NIR
-        self.fields["gp"].queryset = Practitioner.objects.filter(active=True).order_by("last_name", "first_name")
+        self.fields["gp"].queryset = general_practitioners(self.initial.get("gp"))
 
     @classmethod
     def initial_from(cls, patient: Patient) -> dict:
@@ -190,16 +186,13 @@ class PatientCreateForm(PatientForm):
 class CareTeamForm(forms.Form):
     practitioner = PractitionerChoiceField(
         label="Professionnel de santé", queryset=Practitioner.objects.none(), empty_label="— choisir —",
-        widget=_select(),
     )
     role = forms.ChoiceField(label="Rôle", choices=CareTeamMember.Role.choices,
                              initial=CareTeamMember.Role.SPECIALIST, widget=_select())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["practitioner"].queryset = Practitioner.objects.filter(active=True).order_by(
-            "last_name", "first_name"
-        )
+        self.fields["practitioner"].queryset = practitioners()
 
 
 class BreakGlassForm(ErrorsFromServiceMixin, forms.Form):

@@ -58,7 +58,7 @@ def test_a_fiche_validated_in_the_browser_reaches_dpi_mailbox_and_dmp(page, live
             expect(page.locator(f"#present-{meeting.pk}-{practitioner.pk}")).to_be_checked()
         page.get_by_role("button", name="Commencer la fiche").click()
         page.get_by_role("group", name="Découvert par dépistage").get_by_label("Non").check()
-        page.get_by_role("group", name="Phase").get_by_label("Phase initiale du cancer").check()
+        page.get_by_role("group", name="Phase").get_by_label("Phase initiale", exact=True).check()
         page.get_by_label("Topographie (CIM-10)").fill("C50.4")
         page.get_by_label("Morphologie (CIM-O-3)").fill("8500/3")
         page.get_by_label("Date du diagnostic").fill("2026-10-02")

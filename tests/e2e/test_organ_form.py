@@ -41,7 +41,7 @@ def test_breast_form_in_meeting_mode(page, live_server, login, transactional_db)
     page.locator("#organ-part").get_by_label("Ki-67 (%)").fill("25")
 
     page.get_by_role("group", name="Découvert par dépistage").get_by_label("Oui").check()
-    page.get_by_role("group", name="Phase").get_by_label("Phase initiale du cancer").check()
+    page.get_by_role("group", name="Phase").get_by_label("Phase initiale", exact=True).check()
     page.get_by_label("Topographie (CIM-10)").fill("C50.4")
     page.get_by_label("Morphologie (CIM-O-3)").fill("8500/3")
     page.get_by_label("Date du diagnostic").fill("2026-10-02")

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from oncodcc.rcp.models import Fiche
 from tests import factories as f
+from tests.e2e.pickers import pick
 
 
 def test_secretary_registers_doctor_validates_dpo_audits(page, live_server, login, transactional_db):
@@ -36,9 +37,10 @@ def test_secretary_registers_doctor_validates_dpo_audits(page, live_server, logi
     page.get_by_role("button", name="Créer le patient").click()
     expect(page.get_by_text("DUBOIS-LEFÈVRE").first).to_be_visible()
     page.get_by_role("link", name="Inscrire en RCP").click()
-    page.get_by_label("Séance").select_option(str(meeting.pk))
-    page.get_by_label("Médecin demandeur").select_option(str(coordinator.practitioner_id))
-    page.get_by_label("Médecin présentateur").select_option(str(coordinator.practitioner_id))
+    # The board's meeting comes first among "Séances de mes RCP"; practitioners are searched by name.
+    pick(page, "Séance", board.name)
+    pick(page, "Médecin demandeur", coordinator.practitioner.last_name)
+    pick(page, "Médecin présentateur", coordinator.practitioner.last_name)
     page.get_by_label("Question posée à la RCP").fill("Quelle prise en charge après tumorectomie ?")
     page.get_by_label("Synthèse du cas").fill("Carcinome canalaire infiltrant du sein gauche, pT1c N0.")
     page.get_by_role("button", name="Inscrire le patient").click()
@@ -58,7 +60,7 @@ def test_secretary_registers_doctor_validates_dpo_audits(page, live_server, logi
 
     page.get_by_role("button", name="Commencer la fiche").click()
     page.get_by_role("group", name="Découvert par dépistage").get_by_label("Non").check()
-    page.get_by_role("group", name="Phase").get_by_label("Phase initiale du cancer").check()
+    page.get_by_role("group", name="Phase").get_by_label("Phase initiale", exact=True).check()
     page.get_by_label("Topographie (CIM-10)").fill("C50.4")
     page.get_by_label("Morphologie (CIM-O-3)").fill("8500/3")
     page.get_by_label("Date du diagnostic").fill("2026-10-02")

@@ -7,6 +7,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests import factories as f
+from tests.e2e.pickers import pick
 
 
 def test_registration_outside_relations_then_the_dpo_reads_the_history(page, live_server, login, transactional_db):
@@ -29,7 +30,7 @@ def test_registration_outside_relations_then_the_dpo_reads_the_history(page, liv
 
     # Registering asks for the reason of this access outside the doctor's relations.
     expect(page.get_by_text("Ce patient ne fait pas partie de vos dossiers.", exact=True)).to_be_visible()
-    page.get_by_label("Séance").select_option(str(meeting.pk))
+    pick(page, "Séance", meeting.board.name)
     page.get_by_label("Question posée à la RCP").fill("Place de la chirurgie ?")
     page.get_by_role("button", name="Inscrire le patient").click()
     expect(page.get_by_text("indiquez la raison de cette inscription")).to_be_visible()

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from oncodcc.audit.models import AuditEvent, BreakGlassAccess
+from oncodcc.directory.choices import GENERAL_PRACTICE
 from oncodcc.patients.models import OID_INS_NIR, CareTeamMember, Patient, PatientIdentifier
 from oncodcc.rcp.models import Fiche, Registration
 from tests import factories as f
@@ -66,7 +67,7 @@ def test_ins_test_oids_only_in_demo_mode(client, settings):
 def test_create_happy_path(client):
     doctor = f.DoctorFactory()
     hospital = f.OrganisationFactory()
-    gp = f.PractitionerFactory()
+    gp = f.PractitionerFactory(specialty=GENERAL_PRACTICE[-1])
     client.force_login(doctor)
     response = client.post(CREATE, form_data(
         ins_matricule="2 79 03 51 215 189 89", identity_status="VALI", ipp="IPP-001",
@@ -473,7 +474,8 @@ def test_record_page_query_count_is_bounded(client, django_assert_max_num_querie
     _add_history(patient, board, member_doctor, 5, 0)
     client.force_login(member_doctor)
     url = f"/patients/{patient.pk}/"
-    bound = 22  # session, user, patient + identifiers, access checks, audit event, care team, timeline (2), forms
+    bound = 23  # session, user, patient + identifiers, access checks, audit event, care team, timeline (2), forms
+    # (the care-team picker's practitioners and their organisations: one query each)
     with django_assert_max_num_queries(bound) as first:
         response = client.get(url)
     assert response.status_code == 200
@@ -487,3 +489,19 @@ def test_record_page_query_count_is_bounded(client, django_assert_max_num_querie
     assert len(response.context["timeline"]) == 20
     # Twice the history, not one query more.
     assert len(second.captured_queries) == len(first.captured_queries)
+
+
+def test_the_gp_is_chosen_among_general_practitioners(client):
+    doctor = f.DoctorFactory()
+    gp = f.PractitionerFactory(specialty=GENERAL_PRACTICE[0], last_name="Généraliste")
+    pathologist = f.PractitionerFactory(specialty="G15_10/SM01", last_name="Pathologiste")
+    client.force_login(doctor)
+    html = client.get(CREATE).content.decode()
+    assert "GÉNÉRALISTE" in html and "PATHOLOGISTE" not in html
+    assert 'data-picker' in html and "tom-select.complete.min.js" in html
+    data = {"birth_name": "Durand", "birth_given_names": "Alice", "first_birth_given_name": "Alice",
+            "birth_date": "1960-02-03", "sex": "F", "identity_status": "PROV", "gp": pathologist.pk}
+    response = client.post(CREATE, data)
+    assert response.status_code == 400
+    assert "Sélectionnez un choix valide" in response.content.decode()
+    assert not Patient.objects.exists() and gp.pk != pathologist.pk

@@ -51,7 +51,7 @@ def test_board_list_shows_my_boards_then_the_region_without_patient_data(client,
     assert other.name in region and registration.meeting.board.name in region
     assert registration.meeting.board.managing_3c.name in html
     assert "un mardi sur 2" in html  # recurrence label
-    assert date_format(next_one.local_start, "D j M Y à H:i") in region
+    assert date_format(next_one.local_start, "j F Y à H:i") in region  # "10 décembre 2026", never "jeu 10 Déc"
     assert registration.patient.birth_name.upper() not in html
     assert_csp_safe(html)
 

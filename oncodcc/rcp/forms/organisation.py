@@ -13,10 +13,13 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from oncodcc.core.validators import no_control_characters
+from oncodcc.core.widgets import Picker
+from oncodcc.directory.choices import PractitionerChoiceField, practitioners
 from oncodcc.directory.models import Practitioner
 from oncodcc.terminology import valuesets
 
 from ..models import PARIS, Board, Meeting, Registration
+from ..policy import boards_of
 
 # How far ahead the registration form lists the region's meetings (a preselected meeting is always listed).
 REGISTRATION_HORIZON_DAYS = 90
@@ -69,19 +72,9 @@ class StyledForm(forms.Form):
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
 
-class PractitionerChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Practitioner) -> str:
-        return f"{obj} — {obj.specialty_label}" if obj.specialty else str(obj)
-
-
 class MeetingChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Meeting) -> str:
         return meeting_choice_label(obj)
-
-
-def practitioner_queryset(*keep_ids):
-    ids = [pk for pk in keep_ids if pk]
-    return Practitioner.objects.filter(Q(active=True) | Q(pk__in=ids)).order_by("last_name", "first_name", "pk")
 
 
 # --- meetings ---
@@ -188,11 +181,24 @@ class RegistrationFieldsMixin(forms.Form):
 
     def _set_doctors(self, *keep_ids) -> None:
         for name in ("requesting_doctor", "presenting_doctor"):
-            self.fields[name].queryset = practitioner_queryset(*keep_ids)
+            self.fields[name].queryset = practitioners(*keep_ids)
+
+
+def grouped_meeting_choices(meetings, user) -> list:
+    """The meetings of the user's own boards first, then the region's others: a secretary or a doctor finds their
+    board's next meeting at the top instead of among every board's meetings."""
+    own_boards = set(boards_of(user).values_list("pk", flat=True)) if user is not None else set()
+    own, others = [], []
+    for meeting in meetings:
+        (own if meeting.board_id in own_boards else others).append((meeting.pk, meeting_choice_label(meeting)))
+    groups = [(label, choices) for label, choices in (("Séances de mes RCP", own), ("Autres RCP de la région", others))
+              if choices]
+    return [("", "— choisir une séance —"), *groups]
 
 
 class RegistrationForm(StyledForm, RegistrationFieldsMixin):
-    meeting = MeetingChoiceField(label="Séance", queryset=Meeting.objects.none(), empty_label="— choisir une séance —")
+    meeting = MeetingChoiceField(label="Séance", queryset=Meeting.objects.none(), empty_label="— choisir une séance —",
+                                 widget=Picker)
 
     field_order = ["meeting", "requesting_doctor", "presenting_doctor", "question", "case_summary", "complete_file",
                    "form_url"]
@@ -216,9 +222,9 @@ class RegistrationForm(StyledForm, RegistrationFieldsMixin):
         if preselected_meeting is not None:
             listed |= Q(pk=preselected_meeting.pk)
             self.fields["meeting"].initial = preselected_meeting.pk
-        self.fields["meeting"].queryset = (
-            Meeting.objects.filter(listed).select_related("board").order_by("starts_at", "board__name", "pk")
-        )
+        meetings = Meeting.objects.filter(listed).select_related("board").order_by("starts_at", "board__name", "pk")
+        self.fields["meeting"].queryset = meetings
+        self.fields["meeting"].choices = grouped_meeting_choices(meetings, user)
         own = getattr(user, "practitioner_id", None)
         self._set_doctors(own)
         if own:
