@@ -1,9 +1,14 @@
 """Downloads of renderings (authorised per patient, audited) and the rendering status shown while the worker runs."""
 
+import re
+import unicodedata
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
 from oncodcc.core.policy import require
@@ -12,6 +17,27 @@ from oncodcc.patients.policy import VIEW_RECORD, AccessDenied, has_permission
 from . import selectors, services, store
 from .models import Document, Rendering
 from .policy import WITHDRAW
+
+# What a person files the download under: the kind, the patient, the date and the version.
+KIND_PREFIX = {Document.Kind.FRCP: "Fiche-RCP", Document.Kind.PPS: "PPS", Document.Kind.PPAC: "PPAC",
+               Document.Kind.RECEIVED: "Document-recu"}
+
+
+def download_name(document: Document, extension: str) -> str:
+    """'Fiche-RCP_DUBOIS-LEFEVRE_Eloise_2026-12-07_v2.pdf': what a secretary or a doctor files the document
+    under, instead of an identifier. Accents and spaces are folded so that every mail client and file system
+    keeps the name (the header also carries it in UTF-8)."""
+    patient = document.patient
+    when = timezone.localtime(document.effective_at or document.created_at).date().isoformat()
+    given = patient.used_given_name or patient.first_birth_given_name
+    parts = [KIND_PREFIX.get(document.kind, document.kind), patient.birth_name.upper(), given, when,
+             f"v{document.version_number}"]
+    return "_".join(_file_safe(part) for part in parts if part) + f".{extension}"
+
+
+def _file_safe(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-")
 
 
 @require_GET
@@ -29,10 +55,9 @@ def download(request, pk: int, fmt: str):
         content = store.get(rendering.sha256, rendering.extension)
     except (OSError, store.CorruptRendering) as exc:
         raise Http404("Fichier du document introuvable ou altéré.") from exc
-    document = rendering.document
-    name = f"{document.kind}-{document.set_id}-v{document.version_number}.{rendering.extension}"
     response = HttpResponse(content, content_type=rendering.media_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=download_name(rendering.document, rendering.extension))
     response["X-Content-SHA256"] = rendering.sha256
     return response
 

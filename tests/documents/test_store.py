@@ -6,6 +6,7 @@ import hashlib
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from oncodcc.audit.models import AuditEvent
 from oncodcc.documents import services
@@ -44,6 +45,19 @@ def test_download_is_authorised_audited_and_checked(client, validated, coordinat
     client.force_login(outsider)
     assert client.get(f"/documents/{document.pk}/pdf/").status_code == 403
     assert client.get(f"/documents/{document.pk}/zip/").status_code == 404
+
+
+def test_downloads_are_named_after_the_kind_the_patient_the_date_and_the_version(client, validated, coordinator):
+    patient = validated.patient
+    patient.birth_name, patient.first_birth_given_name, patient.used_given_name = "Dubois-Lefèvre", "Éloïse", ""
+    patient.save()
+    document = Document.objects.get(fiche=validated)
+    client.force_login(coordinator)
+    day = timezone.localtime(document.effective_at or document.created_at).date().isoformat()
+    pdf = client.get(f"/documents/{document.pk}/pdf/")
+    assert pdf["Content-Disposition"] == f'attachment; filename="Fiche-RCP_DUBOIS-LEFEVRE_Eloise_{day}_v1.pdf"'
+    cda = client.get(f"/documents/{document.pk}/cda/")
+    assert cda["Content-Disposition"].endswith(f'_{day}_v1.xml"') and str(document.set_id) not in cda["Content-Disposition"]
 
 
 def test_fiche_page_and_record_offer_the_downloads(client, validated, coordinator):
