@@ -1,4 +1,7 @@
-"""Home page per role: my next meetings, the cases I registered, the fiches waiting for my validation."""
+"""Home page per role: my next meetings, the cases I registered, the fiches waiting for my validation, and each
+role's worklists (oncodcc.front.worklists): the secretary's incomplete files and meetings to prepare, the doctor's
+drafts, the meetings to close, the 3C administrator's meetings without quorum and documents in error, the DPO's
+recent accesses outside relations."""
 
 from django.db.models import Q
 from django.shortcuts import render
@@ -8,10 +11,16 @@ from oncodcc.accounts.models import Role
 from oncodcc.audit.listing import record_shown
 from oncodcc.audit.services import Action
 from oncodcc.core.policy import has_permission
+from oncodcc.diffusion.policy import VIEW_ERRORS
 from oncodcc.patients import vigilance
 from oncodcc.patients.policy import AUDIT_BREAK_GLASS, REGISTER, REVIEW_IDENTITIES, accessible_patients
 from oncodcc.rcp.models import Fiche, Meeting, Registration
 from oncodcc.rcp.policy import boards_of
+
+from . import worklists
+
+# Who prepares and closes meetings: the board's secretaries and coordinators.
+PREPARES_MEETINGS = {Role.SECRETARY, Role.COORDINATOR}
 
 
 def home(request):
@@ -46,7 +55,13 @@ def home(request):
         .distinct().order_by("registration__meeting__starts_at")[:15]
     )
     my_cases, waiting = list(my_cases), list(waiting)
-    shown = sorted({r.patient_id for r in my_cases} | {fiche.patient_id for fiche in waiting})
+    prepares = user.role in PREPARES_MEETINGS
+    incomplete = worklists.incomplete_registrations(boards, visible, now) if prepares else []
+    drafts = worklists.my_drafts(user, visible) if user.practitioner_id else []
+    administers = has_permission(user, VIEW_ERRORS)
+    is_dpo = has_permission(user, AUDIT_BREAK_GLASS)
+    shown = sorted({r.patient_id for r in my_cases} | {fiche.patient_id for fiche in waiting}
+                   | {r.patient_id for r in incomplete} | {fiche.patient_id for fiche in drafts})
     if shown:
         # The work lists show patients' names: one event per patient shown.
         record_shown(actor=user, action=Action.PATIENT_LIST, patient_ids=shown, details={"page": "home"})
@@ -56,8 +71,26 @@ def home(request):
         # Each role sees its own work: the meetings to those who work in or organise boards, the cases and the
         # fiches to those who work on cases (not the DPO, whose home is the protection of data).
         "shows_meetings": boards.exists(), "works_on_cases": has_permission(user, REGISTER),
-        "is_dpo": has_permission(user, AUDIT_BREAK_GLASS),
+        "is_dpo": is_dpo,
+        "recent_break_glass": worklists.recent_break_glass(now) if is_dpo else 0,
+        # Worklists: patients only to those who work on cases; meetings and counts to the administrators.
+        "incomplete_registrations": incomplete, "my_drafts": drafts,
+        "meetings_to_prepare": worklists.meetings_to_prepare(boards, now) if prepares else [],
+        "meetings_to_close": worklists.meetings_to_close(_closing_boards(user, boards, prepares), now),
+        "administers": administers,
+        "meetings_without_quorum": worklists.meetings_without_quorum(boards, now) if administers else [],
+        "documents_in_error": worklists.documents_in_error(user) if administers else 0,
         # DSRC administrators: the identity vigilance worklist and how many records wait there.
         "reviews_identities": reviews_identities,
         "potential_duplicates": vigilance.flagged_count() if reviews_identities else 0,
     })
+
+
+def _closing_boards(user, boards, prepares: bool):
+    """The boards whose meetings the user closes: all of theirs for secretaries and coordinators, the boards they
+    coordinate for a doctor."""
+    if prepares:
+        return boards
+    if user.practitioner_id:
+        return boards.filter(members__practitioner_id=user.practitioner_id, members__is_coordinator=True)
+    return boards.none()

@@ -1,0 +1,84 @@
+"""The work each role finds on its home page, beyond the next meetings and the cases they registered.
+
+Each function answers one question for one user, over the boards the policy gives them (`boards_of`), and returns
+rows ready for the template. Rows naming patients are limited to the patients the user may see and the home page
+audits them; the administrators' lists hold meetings and counts only, never a patient."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Count, Q
+
+from oncodcc.audit.models import AuditEvent
+from oncodcc.audit.services import Action
+from oncodcc.diffusion import selectors as diffusion
+from oncodcc.rcp import quorum
+from oncodcc.rcp.models import Fiche, Meeting, Registration
+
+PREPARE_DAYS = 7  # the secretary prepares the meetings of the coming week
+CLOSE_GRACE = timedelta(hours=2)  # after its planned end, a meeting still open or planned is "to close"
+QUORUM_LOOKBACK_DAYS = 30
+LIMIT = 15
+
+
+@dataclass(frozen=True)
+class MeetingToPrepare:
+    meeting: Meeting
+    cases: int
+    incomplete: int
+
+
+def incomplete_registrations(boards, visible, now) -> list[Registration]:
+    """Secretary: cases registered in the coming meetings whose file is not complete yet."""
+    return list(
+        Registration.objects.filter(meeting__board__in=boards, patient__in=visible, complete_file=False,
+                                    status=Registration.Status.REGISTERED, meeting__starts_at__gte=now)
+        .exclude(meeting__status=Meeting.Status.CANCELLED)
+        .select_related("patient", "meeting__board").order_by("meeting__starts_at", "position")[:LIMIT])
+
+
+def meetings_to_prepare(boards, now) -> list[MeetingToPrepare]:
+    """Secretary: the coming week's meetings with their number of cases and of incomplete files (no patient)."""
+    active = Q(registrations__status=Registration.Status.REGISTERED)
+    meetings = (
+        Meeting.objects.filter(board__in=boards, status=Meeting.Status.PLANNED, starts_at__gte=now,
+                               starts_at__lte=now + timedelta(days=PREPARE_DAYS))
+        .annotate(cases=Count("registrations", filter=active),
+                  incomplete=Count("registrations", filter=active & Q(registrations__complete_file=False)))
+        .select_related("board").order_by("starts_at")[:LIMIT])
+    return [MeetingToPrepare(m, m.cases, m.incomplete) for m in meetings]
+
+
+def meetings_to_close(boards, now) -> list[Meeting]:
+    """Coordinator and secretary: meetings whose time is over but that nobody closed."""
+    candidates = (
+        Meeting.objects.filter(board__in=boards, status__in=(Meeting.Status.PLANNED, Meeting.Status.OPEN),
+                               starts_at__lt=now - CLOSE_GRACE, starts_at__gte=now - timedelta(days=60))
+        .annotate(cases=Count("registrations", filter=Q(registrations__status=Registration.Status.REGISTERED)))
+        .select_related("board").order_by("starts_at"))
+    return [m for m in candidates if now > m.starts_at + timedelta(minutes=m.duration_minutes) + CLOSE_GRACE][:LIMIT]
+
+
+def my_drafts(user, visible) -> list[Fiche]:
+    """Doctor: the fiches they started and have not validated."""
+    return list(
+        Fiche.objects.filter(created_by=user, status=Fiche.Status.DRAFT, patient__in=visible)
+        .select_related("patient", "registration__meeting__board").order_by("-updated_at")[:LIMIT])
+
+
+def meetings_without_quorum(boards, now) -> list[Meeting]:
+    """3C administrator: the last month's held meetings where fewer than three specialties were present."""
+    held = (Meeting.objects.filter(board__in=boards, status=Meeting.Status.CLOSED,
+                                   starts_at__gte=now - timedelta(days=QUORUM_LOOKBACK_DAYS))
+            .select_related("board").prefetch_related("attendances__practitioner").order_by("-starts_at"))
+    return [m for m in held if not quorum.compute(list(m.attendances.all())).reached][:LIMIT]
+
+
+def documents_in_error(user) -> int:
+    """3C administrator: deliveries of documents in error or abandoned (the diffusion dashboard lists them)."""
+    return len(diffusion.errors_for(user))
+
+
+def recent_break_glass(now, days: int = 7) -> int:
+    """DPO: accesses outside relations in the last days (the log lists them)."""
+    return AuditEvent.objects.filter(action=Action.BREAK_GLASS, occurred_at__gte=now - timedelta(days=days)).count()
