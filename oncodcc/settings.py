@@ -412,3 +412,7 @@ DCC_ACCOUNT_INACTIVE_DAYS = int(os.environ.get("DCC_ACCOUNT_INACTIVE_DAYS", "365
 # Activation and password-reset links: single use, valid this long.
 DCC_ACCOUNT_LINK_HOURS = int(os.environ.get("DCC_ACCOUNT_LINK_HOURS", "72"))
 DCC_PASSWORD_RESET_LINK_HOURS = int(os.environ.get("DCC_PASSWORD_RESET_LINK_HOURS", "2"))
+# The public address of the site, for the links of emails sent outside a request (`dcc accounts create`).
+DCC_SITE_URL = os.environ.get("DCC_SITE_URL", "http://127.0.0.1:8000")
+# Public account forms (request, forgotten password, RPPS look-up): submissions per address and hour.
+DCC_ACCOUNT_FORMS_PER_HOUR = int(os.environ.get("DCC_ACCOUNT_FORMS_PER_HOUR", "10"))

@@ -29,7 +29,7 @@ from oncodcc.core.policy import has_permission, register
 from oncodcc.core.templatetags.french import pluriel
 from oncodcc.directory.models import Organisation
 
-from . import otp
+from . import charter_admin, otp  # noqa: F401 (charter_admin registers the charter's admin)
 from .models import ADMIN_ROLES, Role, User
 
 # The admin is for 3C/DSRC and system administrators (directory, boards, accounts) only.

@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Comptes"
 
     def ready(self) -> None:
-        from . import psc, signals  # noqa: F401 (signal receivers; psc registers its configuration check)
+        from . import policy, psc, signals  # noqa: F401 (permissions, signal receivers; psc's configuration check)
