@@ -21,7 +21,7 @@ def set_from_link(*, user: User, password: str, purpose: str) -> None:
                      details={"step": "password_set"} if purpose == links.ACTIVATION else {"step": "done"})
 
 
-def send_activation(*, actor, user: User, request=None) -> None:
+def send_activation(*, user: User, request=None) -> None:
     """The activation email of an account created by an administrator or a command (SMTP errors propagate)."""
     mail.send("activation", to=user.email, context={
         "user": user, "link": links.absolute(links.ACTIVATION, user, request),
