@@ -10,6 +10,8 @@ from oncodcc.audit.models import AuditEvent
 from oncodcc.rcp.models import BoardMember
 from tests import factories as f
 from tests.accounts.conftest import RPPS
+from tests.accounts.psc_provider import Professional, psc_provider  # noqa: F401 (fixture)
+from tests.accounts.test_psc import psc_sign_in
 
 pytestmark = pytest.mark.django_db
 PAGE = "/compte/demande/"
@@ -123,6 +125,17 @@ def test_pro_sante_connect_identity_prefills_and_is_kept(client, region):
     request = AccountRequest.objects.get()
     assert request.rpps == RPPS and request.psc_attested
     assert "psc_identity" not in client.session
+
+
+def test_pro_sante_connect_sign_in_of_an_unknown_rpps_ends_on_the_prefilled_request(client, region,
+                                                                                    psc_provider):  # noqa: F811
+    psc_provider.professional = Professional.with_rpps(RPPS, "Claire", "Lefèvre", email="claire@example.org")
+    response = psc_sign_in(client, psc_provider)
+    assert response["Location"] == PAGE
+    page = client.get(PAGE).content.decode()
+    assert f'value="{RPPS}"' in page and 'value="claire@example.org"' in page and "Pro Santé Connect" in page
+    assert submit(client, region, email="claire@example.org")["Location"] == DONE
+    assert AccountRequest.objects.get().psc_attested
 
 
 def test_rpps_lookup_prefills_from_the_directory(client, region):
