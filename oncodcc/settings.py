@@ -1,6 +1,6 @@
 """Settings, all from environment variables with production defaults (DEBUG off).
 
-Production: set DCC_SECRET_KEY, DCC_ALLOWED_HOSTS, DATABASE_URL (postgres://…) and serve over HTTPS;
+Production: set DCC_SECRET_KEY, DCC_ALLOWED_HOSTS, DCC_SITE_URL, DATABASE_URL (postgres://…) and serve over HTTPS;
 `dcc check --deploy` then reports nothing. Developer mode (Django's DEBUG pages) is an explicit DCC_DEBUG=1.
 `make run` (scripts/run.sh) serves the demo region with DEBUG off, DCC_DEMO_MODE=1, a key generated in
 var/secret_key, and plain-http cookies (DCC_SECURE_SSL_REDIRECT=0, DCC_SECURE_COOKIES=0) since it listens on

@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Comptes"
 
     def ready(self) -> None:
-        from . import policy, psc, signals  # noqa: F401 (permissions, signal receivers; psc's configuration check)
+        from . import checks, policy, psc, signals  # noqa: F401 (deploy checks, permissions, signal receivers)

@@ -73,3 +73,13 @@ def test_requests_lists_pending_without_identities(region, charter):
     assert len(lines) == 2 and lines[1].startswith(f"{request.pk}\t")
     assert RPPS in out and region["hospital"].finess in out and "doctor" in out
     assert "Secret" not in out and "secret@example.org" not in out
+
+
+def test_deploy_check_of_the_site_address(settings):
+    from oncodcc.accounts.checks import site_url
+
+    settings.DEBUG = False
+    settings.DCC_SITE_URL = "http://127.0.0.1:8000"
+    assert [w.id for w in site_url(None)] == ["oncodcc.W030"]
+    settings.DCC_SITE_URL = "https://dcc.onco-demo.example"
+    assert site_url(None) == []
