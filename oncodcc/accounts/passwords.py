@@ -5,10 +5,13 @@ from django.db import transaction
 
 from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
+from oncodcc.core.actors import SystemActor
 
 from . import links, mail
 from .models import User
 
+# Whoever typed the address is unknown (maybe not the account's owner): the form is the actor.
+FORGOTTEN_FORM = SystemActor(label="formulaire « mot de passe oublié »", role="public")
 ACTIONS = {links.ACTIVATION: Action.ACCOUNT_ACTIVATE, links.RESET: Action.ACCOUNT_PASSWORD_RESET}
 
 
@@ -36,7 +39,7 @@ def ask_reset(*, email: str, request) -> int:
     for user in User.objects.filter(email__iexact=email.strip(), is_active=True).order_by("pk"):
         purpose = links.RESET if user.has_usable_password() else links.ACTIVATION
         with transaction.atomic():
-            audit.record(actor=user, action=Action.ACCOUNT_PASSWORD_RESET, obj=user,
+            audit.record(actor=FORGOTTEN_FORM, action=Action.ACCOUNT_PASSWORD_RESET, obj=user,
                          details={"step": "asked", "link": purpose})
         template = "password_reset" if purpose == links.RESET else "activation"
         sent += mail.send_quietly(template, to=user.email, context={
