@@ -103,7 +103,7 @@ class DccUserAdmin(RoleAdmin, UserAdmin):
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
-        ("OncoDCC", {"fields": ("role", "practitioner", "organisation")}),
+        ("OncoDCC", {"fields": ("role", "practitioner", "organisation", "charter_version")}),
         (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser")}),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
@@ -144,7 +144,7 @@ class DccUserAdmin(RoleAdmin, UserAdmin):
 
     # --- which fields and values -------------------------------------------------------------------------------
     def get_readonly_fields(self, request, obj=None):
-        readonly = [*super().get_readonly_fields(request, obj), "last_login", "date_joined"]
+        readonly = [*super().get_readonly_fields(request, obj), "last_login", "date_joined", "charter_version"]
         if not is_top(request.user):
             readonly += TOP_ONLY
         if obj is not None and obj.pk == request.user.pk:
