@@ -255,3 +255,12 @@ def test_refuse_needs_a_reason_and_emails_it(client, region, pending, mailbox):
     # Decided: no second decision.
     assert client.post(f"/comptes/demandes/{pending.pk}/accepter/", {
         "role": "doctor", "organisation": region["ccc"].pk}).status_code == 403
+
+
+def test_public_forms_need_the_csrf_token(region):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    assert browser.post(PAGE, form_data(region)).status_code == 403
+    assert browser.post("/comptes/mot-de-passe-oublie/", {"email": "a@example.org"}).status_code == 403
+    assert not AccountRequest.objects.exists()
