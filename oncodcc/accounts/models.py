@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from oncodcc.core.validators import no_control_characters
+from oncodcc.terminology import valuesets
 
 
 class Role(models.TextChoices):
@@ -158,3 +159,7 @@ class AccountRequest(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.state == self.State.PENDING
+
+    @property
+    def specialty_label(self) -> str:
+        return valuesets.display(valuesets.SPECIALTY, self.specialty) if self.specialty else ""

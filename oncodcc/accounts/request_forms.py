@@ -19,7 +19,7 @@ REQUESTABLE_KINDS = (Organisation.Kind.CCC, Organisation.Kind.LEGAL_ENTITY, Orga
 
 class OrganisationChoice(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.name} ({obj.get_kind_display()})" if obj.kind == Organisation.Kind.CCC else obj.name
+        return f"{obj.name} (3C)" if obj.kind == Organisation.Kind.CCC and "3C" not in obj.name else obj.name
 
 
 class AccountRequestForm(forms.Form):

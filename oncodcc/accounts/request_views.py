@@ -113,18 +113,32 @@ def _request_or_404(request, pk: int, permission: str) -> AccountRequest:
     return account_request
 
 
+def _attachment_guess(account_request: AccountRequest, organisations):
+    """The 3C to propose, among those the decider may give: one named, the 3C of a board named, the 3C a hospital
+    named is attached to or whose boards it hosts; else the decider's only choice."""
+    named = account_request.organisations.all()
+    for candidates in (
+        organisations.filter(pk__in=named.values("pk")),
+        organisations.filter(managed_boards__in=account_request.boards.all()),
+        organisations.filter(pk__in=named.values("parent_id")),
+        organisations.filter(managed_boards__hospitals__in=named),
+    ):
+        found = candidates.order_by("name").first()
+        if found is not None:
+            return found
+    return organisations.first() if organisations.count() == 1 else None
+
+
 def _accept_form(actor, account_request: AccountRequest, data=None) -> AcceptForm:
     organisations = assignable_organisations(actor)
     if organisations is None:
         organisations = Organisation.objects.filter(kind=Organisation.Kind.CCC, active=True)
     boards = Board.objects.filter(active=True, managing_3c__in=organisations).order_by("name")
-    named_3c = [o for o in account_request.organisations.all() if organisations.filter(pk=o.pk).exists()]
-    board_3c = [b.managing_3c for b in account_request.boards.all() if organisations.filter(
-        pk=b.managing_3c_id).exists()]
     initial = {"role": account_request.role, "boards": [b.pk for b in account_request.boards.all()
                                                         if boards.filter(pk=b.pk).exists()]}
-    if named_3c or board_3c:
-        initial["organisation"] = (named_3c or board_3c)[0].pk
+    guess = _attachment_guess(account_request, organisations)
+    if guess is not None:
+        initial["organisation"] = guess.pk
     return AcceptForm(data, roles=assignable_roles(actor), organisations=organisations.order_by("name"),
                       boards=boards, initial=initial)
 
