@@ -264,3 +264,10 @@ def test_public_forms_need_the_csrf_token(region):
     assert browser.post(PAGE, form_data(region)).status_code == 403
     assert browser.post("/comptes/mot-de-passe-oublie/", {"email": "a@example.org"}).status_code == 403
     assert not AccountRequest.objects.exists()
+
+
+def test_the_3c_of_attachment_is_proposed_from_the_hospital_named(client, region):
+    submit(client, region, boards=[])  # the hospital only: the 3C whose board it hosts is proposed
+    client.force_login(region["admindsrc"])
+    response = client.get(f"/comptes/demandes/{AccountRequest.objects.get().pk}/")
+    assert response.context["accept_form"].initial["organisation"] == region["ccc"].pk
