@@ -1,6 +1,6 @@
 """Settings, all from environment variables with production defaults (DEBUG off).
 
-Production: set DCC_SECRET_KEY, DCC_ALLOWED_HOSTS, DATABASE_URL (postgres://…) and serve over HTTPS;
+Production: set DCC_SECRET_KEY, DCC_ALLOWED_HOSTS, DCC_SITE_URL, DATABASE_URL (postgres://…) and serve over HTTPS;
 `dcc check --deploy` then reports nothing. Developer mode (Django's DEBUG pages) is an explicit DCC_DEBUG=1.
 `make run` (scripts/run.sh) serves the demo region with DEBUG off, DCC_DEMO_MODE=1, a key generated in
 var/secret_key, and plain-http cookies (DCC_SECURE_SSL_REDIRECT=0, DCC_SECURE_COOKIES=0) since it listens on
@@ -412,3 +412,7 @@ DCC_ACCOUNT_INACTIVE_DAYS = int(os.environ.get("DCC_ACCOUNT_INACTIVE_DAYS", "365
 # Activation and password-reset links: single use, valid this long.
 DCC_ACCOUNT_LINK_HOURS = int(os.environ.get("DCC_ACCOUNT_LINK_HOURS", "72"))
 DCC_PASSWORD_RESET_LINK_HOURS = int(os.environ.get("DCC_PASSWORD_RESET_LINK_HOURS", "2"))
+# The public address of the site, for the links of emails sent outside a request (`dcc accounts create`).
+DCC_SITE_URL = os.environ.get("DCC_SITE_URL", "http://127.0.0.1:8000")
+# Public account forms (request, forgotten password, RPPS look-up): submissions per address and hour.
+DCC_ACCOUNT_FORMS_PER_HOUR = int(os.environ.get("DCC_ACCOUNT_FORMS_PER_HOUR", "10"))

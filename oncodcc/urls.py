@@ -16,6 +16,7 @@ urlpatterns = [
     path("health", core_views.health, name="health"),
     path("", include("oncodcc.front.urls")),
     path("comptes/", include("oncodcc.accounts.urls")),
+    path("compte/", include("oncodcc.accounts.request_urls")),
     path("patients/", include((patient_patterns, "patients"))),
     path("rcp/", include("oncodcc.rcp.urls")),
     path("api/", include("oncodcc.api.urls")),

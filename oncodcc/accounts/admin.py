@@ -29,7 +29,7 @@ from oncodcc.core.policy import has_permission, register
 from oncodcc.core.templatetags.french import pluriel
 from oncodcc.directory.models import Organisation
 
-from . import otp
+from . import charter_admin, otp  # noqa: F401 (charter_admin registers the charter's admin)
 from .models import ADMIN_ROLES, Role, User
 
 # The admin is for 3C/DSRC and system administrators (directory, boards, accounts) only.
@@ -103,7 +103,7 @@ class DccUserAdmin(RoleAdmin, UserAdmin):
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
-        ("OncoDCC", {"fields": ("role", "practitioner", "organisation")}),
+        ("OncoDCC", {"fields": ("role", "practitioner", "organisation", "charter_version")}),
         (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser")}),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
@@ -144,7 +144,7 @@ class DccUserAdmin(RoleAdmin, UserAdmin):
 
     # --- which fields and values -------------------------------------------------------------------------------
     def get_readonly_fields(self, request, obj=None):
-        readonly = [*super().get_readonly_fields(request, obj), "last_login", "date_joined"]
+        readonly = [*super().get_readonly_fields(request, obj), "last_login", "date_joined", "charter_version"]
         if not is_top(request.user):
             readonly += TOP_ONLY
         if obj is not None and obj.pk == request.user.pk:

@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Comptes"
 
     def ready(self) -> None:
-        from . import psc, signals  # noqa: F401 (signal receivers; psc registers its configuration check)
+        from . import checks, policy, psc, signals  # noqa: F401 (deploy checks, permissions, signal receivers)

@@ -2,7 +2,11 @@
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from oncodcc.core.validators import no_control_characters
+from oncodcc.terminology import valuesets
 
 
 class Role(models.TextChoices):
@@ -17,6 +21,8 @@ class Role(models.TextChoices):
 
 CLINICAL_ROLES = {Role.DOCTOR, Role.COORDINATOR}
 ADMIN_ROLES = {Role.ADMIN_3C, Role.ADMIN_DSRC, Role.SYSADMIN}
+# The roles a professional may ask for on the public request page: never an administrator's.
+REQUESTABLE_ROLES = (Role.DOCTOR, Role.SECRETARY, Role.COORDINATOR)
 
 
 class User(AbstractUser):
@@ -38,6 +44,9 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="users",
     )
+    # The version of the charter (Charter) the user accepted with their account request; null for accounts made
+    # by an administrator or a command.
+    charter_version = models.PositiveIntegerField(_("version de la charte acceptée"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("utilisateur")
@@ -76,3 +85,81 @@ class SecondFactorThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} : {self.failures} échec(s)"
+
+
+class Charter(models.Model):
+    """The DCC's charter of use, a versioned text the DSRC edits. A published version never changes: a change is a
+    new version, and each request (then account) keeps the version it accepted."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    text = models.TextField(_("texte"), validators=[no_control_characters])
+    published_at = models.DateTimeField(
+        _("publiée le"), null=True, blank=True,
+        help_text=_("Vide : brouillon. La version publiée la plus récente est celle que les demandeurs acceptent."))
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("charte d'utilisation")
+        verbose_name_plural = _("chartes d'utilisation")
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"Charte v{self.version}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None and self.published_at <= timezone.now()
+
+    @classmethod
+    def current(cls) -> "Charter | None":
+        return cls.objects.filter(published_at__lte=timezone.now()).order_by("-version").first()
+
+
+class AccountRequest(models.Model):
+    """A professional's request for an account, made on the public page; decided by a 3C administrator of one of
+    the organisations named, or by the DSRC."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("En attente")
+        ACCEPTED = "accepted", _("Acceptée")
+        REFUSED = "refused", _("Refusée")
+
+    state = models.CharField(_("état"), max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
+    rpps = models.CharField(_("RPPS"), max_length=11, blank=True, db_index=True)
+    last_name = models.CharField(_("nom"), max_length=100, validators=[no_control_characters])
+    first_name = models.CharField(_("prénom"), max_length=100, validators=[no_control_characters])
+    specialty = models.CharField(_("spécialité"), max_length=20, blank=True)
+    email = models.EmailField(_("adresse électronique"))
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True, validators=[no_control_characters])
+    role = models.CharField(_("rôle demandé"), max_length=20,
+                            choices=[(role.value, role.label) for role in REQUESTABLE_ROLES])
+    organisations = models.ManyToManyField(
+        "directory.Organisation", verbose_name=_("structures d'exercice"), related_name="account_requests")
+    boards = models.ManyToManyField("rcp.Board", verbose_name=_("RCP"), related_name="account_requests", blank=True)
+    charter = models.ForeignKey(Charter, verbose_name=_("charte acceptée"), on_delete=models.PROTECT,
+                                related_name="requests")
+    # Name and RPPS attested by Pro Santé Connect (the requester came from a PSC sign-in without an account).
+    psc_attested = models.BooleanField(_("identité attestée par Pro Santé Connect"), default=False)
+    created_at = models.DateTimeField(_("reçue le"), auto_now_add=True, db_index=True)
+    decided_by = models.ForeignKey(User, verbose_name=_("décidée par"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
+    refusal_reason = models.TextField(_("motif du refus"), blank=True, validators=[no_control_characters])
+    user = models.ForeignKey(User, verbose_name=_("compte créé"), null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="account_requests")
+
+    class Meta:
+        verbose_name = _("demande de compte")
+        verbose_name_plural = _("demandes de compte")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Demande n° {self.pk}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == self.State.PENDING
+
+    @property
+    def specialty_label(self) -> str:
+        return valuesets.display(valuesets.SPECIALTY, self.specialty) if self.specialty else ""

@@ -86,6 +86,7 @@ class Action:
     ACCOUNT_REQUEST = "account.request"
     ACCOUNT_REQUEST_ACCEPT = "account.request_accept"
     ACCOUNT_REQUEST_REFUSE = "account.request_refuse"
+    ACCOUNT_REQUEST_VIEW = "account.request_view"  # a request opened on the worklist (a professional's details)
     ACCOUNT_CREATE = "account.create"
     ACCOUNT_ACTIVATE = "account.activate"
     ACCOUNT_PASSWORD_RESET = "account.password_reset"  # noqa: S105 (an action name)

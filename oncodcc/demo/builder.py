@@ -24,6 +24,7 @@ from .activity import Activity
 from .region import (
     Region,
     build_boards,
+    build_charter,
     build_hl7_senders,
     build_organisations,
     build_practitioners,
@@ -71,6 +72,7 @@ def load(*, seed: int = DEFAULT_SEED, patients: int = DEFAULT_PATIENTS, months: 
              f"{len(practitioners)} professionnels de santé")
         build_boards(rng, region, recurrence_start=today - timedelta(days=round(months * 365 / 12)))
         build_users(region)
+        build_charter(dsrc)
         senders = build_hl7_senders(hospitals)
         receivers = register_demo_receivers([h for territory in hospitals for h in territory])
         step(f"{len(region.boards)} RCP avec leurs membres ; comptes de démonstration ; "

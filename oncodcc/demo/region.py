@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from faker import Faker
 
 from oncodcc.accounts import otp
-from oncodcc.accounts.models import Role, User
+from oncodcc.accounts.models import Charter, Role, User
 from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
 from oncodcc.directory.models import Organisation, Practitioner, Territory
@@ -158,6 +159,20 @@ def add_demo_second_factors(users, *, audited: bool = False) -> int:
             for user in users:
                 audit.record(actor=None, action=Action.OTP_ENROL, obj=user, details={"step": "demo_device"})
     return len(users)
+
+
+CHARTER_TEXT = """Charte d'utilisation du DCC de {dsrc} (démonstration).
+
+1. J'accède aux dossiers des seuls patients que je prends en charge ou dont le cas est présenté dans une RCP à \
+laquelle je participe.
+2. Mes identifiants, mon second facteur et mes codes de secours sont personnels : je ne les prête à personne.
+3. Chacun de mes accès est tracé ; le patient peut en demander l'historique.
+4. Je signale au 3C tout départ d'établissement ou changement de fonction."""
+
+
+def build_charter(dsrc: Organisation) -> Charter:
+    """The published charter that account requests accept (version 1)."""
+    return Charter.objects.create(version=1, text=CHARTER_TEXT.format(dsrc=dsrc), published_at=timezone.now())
 
 
 def build_users(region: Region) -> None:

@@ -45,9 +45,9 @@ def test_every_permission_has_a_matrix():
     assert CLIENT_PERMISSIONS == [client_policy.READ_PATIENT]
     subjects = {name.split(".")[0] for name in policy.permissions()}
     # diffusion.*: the matrix of tests/diffusion/test_pages_and_commands.py (test_resend_matrix); infocentre.*: the
-    # matrix of tests/infocentre/test_access.py.
+    # matrix of tests/infocentre/test_access.py; account_request.*: tests/accounts/test_request_policy_matrix.py.
     assert subjects == {"patient", "board", "meeting", "fiche", "client", "admin", "account", "diffusion",
-                        "infocentre", "document"}, subjects
+                        "infocentre", "document", "account_request"}, subjects
 
 
 CELLS = [(role, relation) for role in Role for relation in BOARD_RELATIONS]

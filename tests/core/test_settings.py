@@ -24,7 +24,7 @@ def run_dcc(*args: str, tmp_path, **env: str) -> subprocess.CompletedProcess:
 
 def production_env() -> dict[str, str]:
     return {"DCC_DEBUG": "0", "DCC_SECRET_KEY": secrets.token_urlsafe(50), "DCC_ALLOWED_HOSTS": "dcc.example.org",
-            "DCC_AUDIT_KEY": secrets.token_urlsafe(48)}
+            "DCC_AUDIT_KEY": secrets.token_urlsafe(48), "DCC_SITE_URL": "https://dcc.example.org"}
 
 
 def test_check_deploy_is_clean_in_production(tmp_path):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from stdnum.fr import nir
 
-from oncodcc.accounts.models import Role, User
+from oncodcc.accounts.models import Charter, Role, User
 from oncodcc.audit.models import AuditEvent
 from oncodcc.audit.services import Action, verify_chain
 from oncodcc.demo import catalogue as cat
@@ -65,6 +65,8 @@ def test_structure(region):
         assert sum(m.is_coordinator for m in members) == 1, board
         assert board.secretaries.exists() and board.frequency and board.place and board.video_url
         assert all(code in vs.get(vs.ORGAN) for code in board.organs)
+    # Account requests are open: a published charter.
+    assert Charter.current().version == 1
 
 
 def test_demo_accounts_log_in(region):
