@@ -162,4 +162,4 @@ class AccountRequest(models.Model):
 
     @property
     def specialty_label(self) -> str:
-        return valuesets.display(valuesets.SPECIALTY, self.specialty) if self.specialty else ""
+        return valuesets.label(valuesets.SPECIALTY, self.specialty) if self.specialty else ""
