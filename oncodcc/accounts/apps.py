@@ -7,4 +7,5 @@ class AccountsConfig(AppConfig):
     verbose_name = "Comptes"
 
     def ready(self) -> None:
-        from . import psc, signals  # noqa: F401 (signal receivers; psc registers its configuration check)
+        # signal receivers; psc registers its configuration check; review_policy the access review permission
+        from . import psc, review_policy, signals  # noqa: F401
