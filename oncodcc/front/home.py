@@ -1,4 +1,5 @@
-"""Home page per role: my next meetings, the cases I registered, the fiches waiting for my validation."""
+"""Home page per role: my next meetings, the cases I registered, the fiches waiting for my validation, my patients'
+latest RCP proposals."""
 
 from django.db.models import Q
 from django.shortcuts import render
@@ -12,6 +13,8 @@ from oncodcc.patients import vigilance
 from oncodcc.patients.policy import AUDIT_BREAK_GLASS, REGISTER, REVIEW_IDENTITIES, accessible_patients
 from oncodcc.rcp.models import Fiche, Meeting, Registration
 from oncodcc.rcp.policy import boards_of
+
+from .my_patients import my_patients_in_rcp
 
 
 def home(request):
@@ -46,13 +49,19 @@ def home(request):
         .distinct().order_by("registration__meeting__starts_at")[:15]
     )
     my_cases, waiting = list(my_cases), list(waiting)
-    shown = sorted({r.patient_id for r in my_cases} | {fiche.patient_id for fiche in waiting})
+    my_patients = my_patients_in_rcp(user)
+    shown = sorted({r.patient_id for r in my_cases} | {fiche.patient_id for fiche in waiting}
+                   | {row.patient.pk for row in my_patients})
     if shown:
-        # The work lists show patients' names: one event per patient shown.
-        record_shown(actor=user, action=Action.PATIENT_LIST, patient_ids=shown, details={"page": "home"})
+        # The work lists show patients' names: one event per patient shown (those of "Mes patients en RCP" with
+        # the proposal shown).
+        record_shown(actor=user, action=Action.PATIENT_LIST, patient_ids=shown, details={"page": "home"},
+                     per_patient={row.patient.pk: {"proposal_of_fiche": row.fiche.pk} for row in my_patients})
     reviews_identities = has_permission(user, REVIEW_IDENTITIES)
     return render(request, "front/home.html", {
         "next_meetings": next_meetings, "my_cases": my_cases, "waiting_fiches": waiting,
+        # Doctors (their GP patients, the registrations that name them): the latest validated proposals.
+        "shows_my_patients": bool(user.practitioner_id), "my_patients": my_patients,
         # Each role sees its own work: the meetings to those who work in or organise boards, the cases and the
         # fiches to those who work on cases (not the DPO, whose home is the protection of data).
         "shows_meetings": boards.exists(), "works_on_cases": has_permission(user, REGISTER),
