@@ -21,8 +21,10 @@ def detail(request, pk: int):
         patient = selectors.get_patient(user=request.user, patient_id=pk)
     except Patient.DoesNotExist as exc:
         raise Http404 from exc
-    can_edit = has_permission(request.user, EDIT, patient) and not patient.is_merged
-    works = works_on(request.user, patient)  # else a reader (the GP): validated fiches and PPS only
+    edits = has_permission(request.user, EDIT, patient)
+    can_edit = edits and not patient.is_merged
+    # Else a reader (the GP): validated fiches and PPS only. Editing implies working on the case (no query more).
+    works = edits or works_on(request.user, patient)
     documents = record_documents(patient)
     survivor = patient.merged_into if patient.is_merged else None
     return render(request, "patients/detail.html", {

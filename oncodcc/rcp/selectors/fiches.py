@@ -113,7 +113,7 @@ def fiche_page(*, user, fiche_id: int, purpose: str = Action.FICHE_VIEW) -> Fich
     versions = fiche_versions(fiche)
     editor = can_edit(user, fiche)
     has_draft = any(v.status == Fiche.Status.DRAFT for v in versions)
-    if not works_on(user, fiche.patient):
+    if not (editor or works_on(user, fiche.patient)):  # an editor works on the case: no query more
         # A reader (the GP) sees the validated versions only: a correction under way is not theirs to see.
         versions = [v for v in versions if v.status != Fiche.Status.DRAFT]
     newest = versions[0] if versions else fiche
