@@ -87,6 +87,21 @@ def test_recent_sign_in_is_spared_and_starts_a_new_period(smtp, t0):
     assert len(smtp.messages) == 2
 
 
+def test_reactivated_account_gets_a_new_warning_and_grace(smtp, t0):
+    user = unused_since(t0)
+    inactivity.sweep(now=t0 + 335 * DAY)
+    inactivity.sweep(now=t0 + 365 * DAY)
+    user.refresh_from_db()
+    assert not user.is_active and not InactivityWarning.objects.exists()
+    # An administrator reactivates the account; the user has not signed in yet.
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    result = inactivity.sweep(now=t0 + 370 * DAY)
+    assert result.warned == [user.pk] and result.deactivated == []
+    assert inactivity.sweep(now=t0 + 399 * DAY).deactivated == []
+    assert inactivity.sweep(now=t0 + 400 * DAY).deactivated == [user.pk]
+
+
 def test_never_signed_in_counts_from_account_creation(smtp, t0):
     user = f.DoctorFactory(email="jamais@exemple.invalid")
     user.date_joined = t0
