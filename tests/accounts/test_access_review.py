@@ -155,3 +155,9 @@ def test_refusals_write_nothing(region, client):
     for user in (r["doctor_b"], r["admin_a"], r["doctor_a"]):
         user.refresh_from_db()
         assert user.is_active
+
+
+def test_anonymous_is_sent_to_the_sign_in(client):
+    response = client.get(URL)
+    assert response.status_code == 302 and "/comptes/connexion/" in response["Location"]
+    assert client.get(f"{URL}export.csv").status_code == 302
