@@ -6,6 +6,7 @@
   active registration, the secretary or doctor who created the record, an unexpired break-the-glass access.
   Administrators (3C, DSRC, system) and the DPO hold only the relations that go through a practitioner: an
   administrator who is also the patient's doctor sees the record *as a doctor*; never as an administrator.
+  The GP's relation is a *reading* one: validated fiches and PPS, no drafts, no writes (`works_on`).
 - **The identity** alone (names, birth date, INS, IPPs) is also seen by the DPO (access histories) and the
   identity vigilance reviewers (DSRC and system administrators).
 - **The access history** is read by the DPO and by the care team (and GP).
