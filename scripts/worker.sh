@@ -14,6 +14,9 @@ while :; do
   # The diffusion outbox: a run at each (re)start takes back deliveries a killed worker left "en cours" and sends
   # what is due (each run schedules the next one at the earliest retry).
   dcc outbox send --enqueue >/dev/null || echo "!! dcc outbox send failed" >&2
+  # The daily account lifecycle (inactivity warnings and deactivations): one run queued if none is waiting; each
+  # run queues the next one for the following night.
+  dcc accounts-lifecycle --enqueue >/dev/null || echo "!! dcc accounts-lifecycle --enqueue failed" >&2
   dcc db_worker --queue-name '*' --interval 1 --no-reload --max-tasks "${WORKER_MAX_TASKS:-200}" &
   child=$!
   wait "$child"

@@ -7,4 +7,5 @@ class AccountsConfig(AppConfig):
     verbose_name = "Comptes"
 
     def ready(self) -> None:
-        from . import checks, policy, psc, signals  # noqa: F401 (deploy checks, permissions, signal receivers)
+        # deploy checks, permissions (policy, review_policy), signal receivers; psc registers its configuration check
+        from . import checks, policy, psc, review_policy, signals  # noqa: F401

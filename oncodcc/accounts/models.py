@@ -163,3 +163,60 @@ class AccountRequest(models.Model):
     @property
     def specialty_label(self) -> str:
         return valuesets.label(valuesets.SPECIALTY, self.specialty) if self.specialty else ""
+class InactivityWarning(models.Model):
+    """The warning email sent before an unused account is deactivated (oncodcc.accounts.inactivity). One row per
+    account: `last_activity` is the sign-in (or account creation) the warning was about, so a new period of
+    inactivity — after the user signed in again — gets its own warning, and the same period never two."""
+
+    user = models.OneToOneField(User, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    last_activity = models.DateTimeField(_("dernière activité prise en compte"))
+    sent_at = models.DateTimeField(_("avertissement envoyé le"))
+
+    class Meta:
+        verbose_name = _("avertissement d'inactivité")
+        verbose_name_plural = _("avertissements d'inactivité")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} : {self.sent_at:%d/%m/%Y}"
+
+
+class AccessReview(models.Model):
+    """The yearly review of the accounts of one 3C (or of the DSRC's own accounts): who confirmed or deactivated
+    which account, and when (oncodcc.accounts.review)."""
+
+    year = models.PositiveSmallIntegerField(_("année"))
+    organisation = models.ForeignKey(
+        "directory.Organisation", verbose_name=_("structure revue"), on_delete=models.PROTECT,
+        related_name="access_reviews")
+    started_by = models.ForeignKey(User, verbose_name=_("ouverte par"), null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    started_at = models.DateTimeField(_("ouverte le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("revue des accès")
+        verbose_name_plural = _("revues des accès")
+        constraints = [models.UniqueConstraint(fields=["year", "organisation"], name="access_review_unique_year")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} {self.year}"
+
+
+class AccessReviewDecision(models.Model):
+    class Decision(models.TextChoices):
+        CONFIRMED = "confirmed", _("confirmé")
+        DEACTIVATED = "deactivated", _("désactivé")
+
+    review = models.ForeignKey(AccessReview, on_delete=models.CASCADE, related_name="decisions")
+    user = models.ForeignKey(User, verbose_name=_("compte"), on_delete=models.CASCADE, related_name="+")
+    decision = models.CharField(_("décision"), max_length=12, choices=Decision.choices)
+    decided_by = models.ForeignKey(User, verbose_name=_("décidé par"), null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(_("décidé le"))
+
+    class Meta:
+        verbose_name = _("décision de revue")
+        verbose_name_plural = _("décisions de revue")
+        constraints = [models.UniqueConstraint(fields=["review", "user"], name="access_review_decision_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.review} : {self.user_id} {self.decision}"

@@ -17,12 +17,13 @@ from oncodcc.audit.services import Action
 from oncodcc.core.locking import ConcurrentEditError, conditional_update
 from oncodcc.core.text import has_control_chars
 from oncodcc.documents import services as documents
-from oncodcc.patients.policy import EDIT, VIEW_RECORD, AccessDenied, has_permission, require
+from oncodcc.patients.policy import EDIT, AccessDenied, has_permission, require
 from oncodcc.rcp.models import Fiche
 from oncodcc.terminology import valuesets as vs
 
 from . import signals
 from .models import CarePlan, Contact, PlannedTreatment
+from .policy import VIEW_CAREPLAN
 
 # FRCP treatment types (JDV_TypeTraitement_FRCP) whose PPS code (JDV_TypeTraitementPPS) differs; the other codes
 # are the same in both value sets, and FRCP-only codes (supportive / palliative care, specific drugs) are not
@@ -144,7 +145,8 @@ def _default_contacts(fiche: Fiche, referring_doctor) -> list[dict[str, Any]]:
 
 def view(*, actor, plan: CarePlan, purpose: str = "read") -> CarePlan:
     """A plan opened for reading or in its form (audited; a refusal too)."""
-    require(actor, VIEW_RECORD, plan.patient, purpose=Action.CAREPLAN_VIEW, obj=plan)
+    # careplan.view: a validated plan to whoever opens the record, a draft only to those who work on the case.
+    require(actor, VIEW_CAREPLAN, plan.patient, purpose=Action.CAREPLAN_VIEW, obj=plan, target=plan)
     details = {"version": plan.version_number}
     if purpose != "read":
         details["purpose"] = purpose

@@ -87,22 +87,24 @@ class PatientRelation:
     the user cannot hold this relation). `clinical` relations hold through a practitioner (care team, GP, member
     of a board): they open the record to any role, administrators included — an administrator who is also a
     practitioner of the patient. The others (creator, secretary of a board, break-the-glass) are
-    case-work relations: only the roles that work on cases hold them."""
+    case-work relations: only the roles that work on cases hold them. `reading` relations (the GP) open the
+    record for reading its validated documents only: no drafts, no writes (`working_scope` leaves them out)."""
 
     name: str
     label: str
     scope: Callable[..., Q | None]
     clinical: bool = False
+    reading: bool = False
 
 
 _RELATIONS: dict[str, PatientRelation] = {}
 
 
-def patient_relation(name: str, label: str, *, clinical: bool = False):
+def patient_relation(name: str, label: str, *, clinical: bool = False, reading: bool = False):
     """Decorator for a function `(user) -> Q | None` on Patient, registered by the app that owns the relation."""
 
     def decorator(scope: Callable[..., Q | None]) -> Callable[..., Q | None]:
-        _RELATIONS[name] = PatientRelation(name, label, scope, clinical)
+        _RELATIONS[name] = PatientRelation(name, label, scope, clinical, reading)
         return scope
 
     return decorator
@@ -112,14 +114,15 @@ def patient_relations() -> dict[str, PatientRelation]:
     return dict(_RELATIONS)
 
 
-def relation_scope(user) -> Q:
-    """A filter on Patient: the patients the user holds at least one relation with."""
+def relation_scope(user, *, working: bool = False) -> Q:
+    """A filter on Patient: the patients the user holds at least one relation with (`working`: a relation that
+    lets them work on the case — drafts, writes —, the reading relations left out)."""
     if not is_signed_in(user):
         return Q(pk__in=[])
     case_worker = user.role in CASE_WORKER_ROLES
     q = Q(pk__in=[])
     for relation in _RELATIONS.values():
-        if not (relation.clinical or case_worker):
+        if not (relation.clinical or case_worker) or (working and relation.reading):
             continue
         part = relation.scope(user)
         if part is not None:

@@ -1,7 +1,8 @@
 """Home page per role: my next meetings, the cases I registered, the fiches waiting for my validation, and each
 role's worklists (oncodcc.front.worklists): the secretary's incomplete files and meetings to prepare, the doctor's
 drafts, the meetings to close, the 3C administrator's meetings without quorum and documents in error, the DPO's
-recent accesses outside relations."""
+recent accesses outside relations; my patients' latest RCP proposals (GPs and
+the doctors named on registrations)."""
 
 from django.db.models import Q
 from django.shortcuts import render
@@ -18,6 +19,7 @@ from oncodcc.rcp.models import Fiche, Meeting, Registration
 from oncodcc.rcp.policy import boards_of
 
 from . import worklists
+from .my_patients import my_patients_in_rcp
 
 # Who prepares and closes meetings: the board's secretaries and coordinators.
 PREPARES_MEETINGS = {Role.SECRETARY, Role.COORDINATOR}
@@ -60,14 +62,20 @@ def home(request):
     drafts = worklists.my_drafts(user, visible) if user.practitioner_id else []
     administers = has_permission(user, VIEW_ERRORS)
     is_dpo = has_permission(user, AUDIT_BREAK_GLASS)
+    my_patients = my_patients_in_rcp(user)
     shown = sorted({r.patient_id for r in my_cases} | {fiche.patient_id for fiche in waiting}
-                   | {r.patient_id for r in incomplete} | {fiche.patient_id for fiche in drafts})
+                   | {r.patient_id for r in incomplete} | {fiche.patient_id for fiche in drafts}
+                   | {row.patient.pk for row in my_patients})
     if shown:
-        # The work lists show patients' names: one event per patient shown.
-        record_shown(actor=user, action=Action.PATIENT_LIST, patient_ids=shown, details={"page": "home"})
+        # The work lists show patients' names: one event per patient shown (those of "Mes patients en RCP" with
+        # the proposal shown).
+        record_shown(actor=user, action=Action.PATIENT_LIST, patient_ids=shown, details={"page": "home"},
+                     per_patient={row.patient.pk: {"proposal_of_fiche": row.fiche.pk} for row in my_patients})
     reviews_identities = has_permission(user, REVIEW_IDENTITIES)
     return render(request, "front/home.html", {
         "next_meetings": next_meetings, "my_cases": my_cases, "waiting_fiches": waiting,
+        # Doctors (their GP patients, the registrations that name them): the latest validated proposals.
+        "shows_my_patients": bool(user.practitioner_id), "my_patients": my_patients,
         # Each role sees its own work: the meetings to those who work in or organise boards, the cases and the
         # fiches to those who work on cases (not the DPO, whose home is the protection of data).
         "shows_meetings": boards.exists(), "works_on_cases": has_permission(user, REGISTER),

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 from oncodcc.patients import selectors
 from oncodcc.patients.forms import CareTeamForm
 from oncodcc.patients.models import Patient
-from oncodcc.patients.policy import EDIT, REGISTER, VIEW_HISTORY, VIEW_RECORD, has_permission
+from oncodcc.patients.policy import EDIT, REGISTER, VIEW_HISTORY, VIEW_RECORD, has_permission, works_on
 from oncodcc.patients.views import FLAG_LABELS, INS_OID_LABELS
 
 from .record_documents import record_documents
@@ -21,7 +21,10 @@ def detail(request, pk: int):
         patient = selectors.get_patient(user=request.user, patient_id=pk)
     except Patient.DoesNotExist as exc:
         raise Http404 from exc
-    can_edit = has_permission(request.user, EDIT, patient) and not patient.is_merged
+    edits = has_permission(request.user, EDIT, patient)
+    can_edit = edits and not patient.is_merged
+    # Else a reader (the GP): validated fiches and PPS only. Editing implies working on the case (no query more).
+    works = edits or works_on(request.user, patient)
     documents = record_documents(patient)
     survivor = patient.merged_into if patient.is_merged else None
     return render(request, "patients/detail.html", {
@@ -33,7 +36,8 @@ def detail(request, pk: int):
         "flags": [(code, FLAG_LABELS.get(code, code)) for code in patient.identity_flags or []],
         "identifiers": list(patient.identifiers.all()),
         "care_team": list(patient.care_team.select_related("practitioner").order_by("since", "id")),
-        "timeline": patient_timeline(patient, reports=documents.key_reports),
+        "timeline": patient_timeline(patient, reports=documents.key_reports, drafts=works),
+        "shows_drafts": works,
         "can_edit": can_edit,
         "can_view_history": has_permission(request.user, VIEW_HISTORY, patient),
         "can_register": has_permission(request.user, REGISTER) and not patient.is_merged,

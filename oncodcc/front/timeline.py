@@ -74,9 +74,12 @@ def _registration_entries(patient: Patient) -> list[TimelineEntry]:
     ]
 
 
-def _fiche_entries(patient: Patient) -> list[TimelineEntry]:
+def _fiche_entries(patient: Patient, *, drafts: bool) -> list[TimelineEntry]:
+    fiches = Fiche.objects.filter(patient_id=patient.pk)
+    if not drafts:
+        fiches = fiches.exclude(status=Fiche.Status.DRAFT)
     fiches = (
-        Fiche.objects.filter(patient_id=patient.pk)
+        fiches
         .select_related("registration__meeting__board")
         .only(
             "id", "version_number", "status", "validated_at", "signer_name", "created_at", "registration_id",
@@ -111,9 +114,9 @@ def _report_entries(reports) -> list[TimelineEntry]:
     ]
 
 
-def patient_timeline(patient: Patient, *, reports=()) -> list[TimelineEntry]:
+def patient_timeline(patient: Patient, *, reports=(), drafts: bool = True) -> list[TimelineEntry]:
     """Registrations and fiches of the patient (and the given received reports), newest first (a fiche after its
-    registration on ties)."""
-    entries = _registration_entries(patient) + _fiche_entries(patient) + _report_entries(reports)
+    registration on ties). `drafts` False: validated fiches only (a reader such as the GP)."""
+    entries = _registration_entries(patient) + _fiche_entries(patient, drafts=drafts) + _report_entries(reports)
     entries.sort(key=lambda e: (e.when, e.kind == FICHE, e.version_number or 0, e.pk), reverse=True)
     return entries

@@ -6,6 +6,7 @@
   active registration, the secretary or doctor who created the record, an unexpired break-the-glass access.
   Administrators (3C, DSRC, system) and the DPO hold only the relations that go through a practitioner: an
   administrator who is also the patient's doctor sees the record *as a doctor*; never as an administrator.
+  The GP's relation is a *reading* one: validated fiches and PPS, no drafts, no writes (`works_on`).
 - **The identity** alone (names, birth date, INS, IPPs) is also seen by the DPO (access histories) and the
   identity vigilance reviewers (DSRC and system administrators).
 - **The access history** is read by the DPO and by the care team (and GP).
@@ -60,7 +61,9 @@ def _care_team(user) -> Q | None:
     return Q(pk__in=CareTeamMember.objects.filter(practitioner_id=user.practitioner_id).values("patient_id"))
 
 
-@patient_relation("gp", "Médecin traitant", clinical=True)
+# The GP reads the validated fiches and PPS of their patients (issue 10) without working on the case: no drafts,
+# no writes — unless another relation (care team, a board, a registration) makes them one of its doctors.
+@patient_relation("gp", "Médecin traitant", clinical=True, reading=True)
 def _gp(user) -> Q | None:
     return Q(gp_id=user.practitioner_id) if user.practitioner_id else None
 
@@ -87,8 +90,21 @@ def accessible_patients(user) -> QuerySet[Patient]:
     return Patient.objects.filter(patient_scope(user))
 
 
-def _in_scope(user, patient) -> bool:
-    return patient is not None and Patient.objects.filter(pk=patient.pk).filter(patient_scope(user)).exists()
+def _in_scope(user, patient, *, working: bool = False) -> bool:
+    return patient is not None and Patient.objects.filter(pk=patient.pk).filter(
+        relation_scope(user, working=working)).exists()
+
+
+def works_on(user, patient) -> bool:
+    """The user holds a relation with the patient that lets them work on the case (drafts, writes), not only
+    read its validated documents (the GP's reading relation)."""
+    return is_signed_in(user) and _in_scope(user, patient, working=True)
+
+
+def reads_document(user, patient, *, draft: bool) -> bool:
+    """The rule of `fiche.view` and `careplan.view`: a validated (or superseded) document to anyone who opens the
+    record; a draft only to those who work on the case."""
+    return works_on(user, patient) if draft else is_signed_in(user) and _in_scope(user, patient)
 
 
 # --- permissions --------------------------------------------------------------------------------------------------
@@ -101,7 +117,7 @@ def can_view_record(user, patient) -> bool:
 
 @register(EDIT, "Modifier le dossier, inscrire, saisir fiches et PPS")
 def can_edit(user, patient) -> bool:
-    return is_signed_in(user) and user.role in CASE_WORKER_ROLES and _in_scope(user, patient)
+    return is_signed_in(user) and user.role in CASE_WORKER_ROLES and _in_scope(user, patient, working=True)
 
 
 @register(VIEW_IDENTITY, "Voir l'identité (sans contenu clinique)")
@@ -163,10 +179,12 @@ def break_glass_duration() -> timedelta:
 DENIED = "Vous n'avez pas accès au dossier de ce patient."
 
 
-def require(user, permission: str, patient, *, purpose: str, obj=None, message: str = DENIED) -> None:
-    """Check a permission on a patient's data; a refusal is audited in the patient's history and raised as
-    AccessDenied (the 403 page offers break-the-glass)."""
-    if has_permission(user, permission, patient):
+def require(user, permission: str, patient, *, purpose: str, obj=None, message: str = DENIED,
+            target=None) -> None:
+    """Check a permission on a patient's data (on `target`, e.g. a fiche for `fiche.view`, when given; else on the
+    patient); a refusal is audited in the patient's history and raised as AccessDenied (the 403 page offers
+    break-the-glass)."""
+    if has_permission(user, permission, patient if target is None else target):
         return
     audit.record(actor=user, action=Action.ACCESS_DENIED, patient=patient, obj=obj, details={"purpose": purpose})
     raise AccessDenied(message, patient_id=patient.pk)

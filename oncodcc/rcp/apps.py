@@ -9,7 +9,9 @@ class RcpConfig(AppConfig):
         from oncodcc.terminology import valuesets
         from oncodcc.terminology.loader import register_coded_field
 
-        from . import policy  # noqa: F401  registers the board permissions and the RCP's relations to patients
+        # policy registers the board permissions and the RCP's relations to patients; receivers: a practitioner
+        # leaving an organisation leaves its boards.
+        from . import policy, receivers  # noqa: F401
 
         for label, field, value_set in (
             ("rcp.Tumour", "topography", valuesets.TOPOGRAPHY), ("rcp.Tumour", "morphology", valuesets.MORPHOLOGY),

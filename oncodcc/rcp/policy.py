@@ -7,20 +7,24 @@ with a patient that the RCP creates, so that the patient policy never imports th
   their status and the order of the list: administrators see the schedule and how many cases are listed, never
   the cases themselves unless they are also practitioners of the board.
 - A fiche is signed by the board's coordinator or a doctor present at the meeting.
+- A fiche is read by whoever opens its patient's record once validated (the GP included); a draft only by
+  those who work on the case (not the GP's reading relation).
 """
 
 from django.db.models import Q, QuerySet
 
 from oncodcc.accounts.models import Role
 from oncodcc.core.policy import CASE_WORKER_ROLES, is_signed_in, patient_relation, register
+from oncodcc.patients.policy import reads_document
 
-from .models import Attendance, Board, BoardMember, Registration
+from .models import Attendance, Board, BoardMember, Fiche, Registration
 
 WORK_IN_BOARD = "board.work_in"
 ORGANISE_BOARD = "board.organise"
 RUN_MEETING = "meeting.run"
 VIEW_CASES = "meeting.view_cases"
 SIGN_FICHE = "fiche.sign"
+VIEW_FICHE = "fiche.view"
 
 
 def _active_registrations():
@@ -148,3 +152,10 @@ def can_sign(user, fiche) -> bool:
                                   is_coordinator=True).exists():
         return True
     return Attendance.objects.filter(meeting=meeting, practitioner_id=user.practitioner_id).exists()
+
+
+@register(VIEW_FICHE, "Lire une fiche RCP (brouillon : seulement ceux qui travaillent sur le dossier)")
+def can_view_fiche(user, fiche) -> bool:
+    if fiche is None:
+        return False
+    return reads_document(user, fiche.patient, draft=fiche.status == Fiche.Status.DRAFT)

@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from oncodcc.accounts.models import Charter
 from oncodcc.accounts.rpps import with_key
+from oncodcc.diffusion.doubles.smtp_relay import SmtpRelay
 from tests import factories as f
 from tests.mailbox import mailbox  # noqa: F401 (fixture)
 
@@ -33,3 +34,15 @@ def region(db, charter):
 
 
 RPPS = with_key("1000123456")
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on localhost (aiosmtpd) receiving the application's emails."""
+    relay = SmtpRelay().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = relay.host, relay.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield relay
+    relay.stop()

@@ -7,12 +7,15 @@ import uuid
 import pytest
 
 from oncodcc.accounts.models import Role
+from oncodcc.accounts.review_policy import REVIEW
+from oncodcc.careplans import policy as careplan_policy
+from oncodcc.careplans.models import CarePlan
 from oncodcc.core import policy
 from oncodcc.interop.smart import access as client_policy
 from oncodcc.interop.smart.models import ApiClient
 from oncodcc.patients.models import PatientIdentifier
 from oncodcc.rcp import policy as rcp_policy
-from oncodcc.rcp.models import Attendance
+from oncodcc.rcp.models import Attendance, Fiche
 from tests import factories as f
 
 BOARD_RELATIONS = ["none", "member", "coordinator", "present_at_meeting", "secretary", "3c", "dsrc"]
@@ -32,6 +35,8 @@ def expected_board(permission: str, role: str, relation: str) -> bool:
         rcp_policy.ORGANISE_BOARD: organises,
         rcp_policy.RUN_MEETING: organises or member,
         rcp_policy.SIGN_FICHE: relation in {"coordinator", "present_at_meeting"},
+        # The matrix's fiche is a draft: those who work on its case (documents_matrix below: validated ones).
+        rcp_policy.VIEW_FICHE: member or case_work,
     }[permission]
 
 
@@ -47,7 +52,10 @@ def test_every_permission_has_a_matrix():
     # diffusion.*: the matrix of tests/diffusion/test_pages_and_commands.py (test_resend_matrix); infocentre.*: the
     # matrix of tests/infocentre/test_access.py; account_request.*: tests/accounts/test_request_policy_matrix.py.
     assert subjects == {"patient", "board", "meeting", "fiche", "client", "admin", "account", "diffusion",
-                        "infocentre", "document", "account_request"}, subjects
+                        "infocentre", "document", "careplan", "account_request"}, subjects
+    # careplan.*: test_documents_matrix below; account.review: tests/accounts/test_access_review.py and
+    # test_account_review_matrix below.
+    assert [n for n in policy.permissions() if n.startswith("careplan.")] == [careplan_policy.VIEW_CAREPLAN]
 
 
 CELLS = [(role, relation) for role in Role for relation in BOARD_RELATIONS]
@@ -107,3 +115,63 @@ def test_admin_access_matrix(role, client):
     client.force_login(user)
     response = client.get("/admin/")
     assert (response.status_code == 200) is allowed
+
+
+# --- fiches and care plans by status: the GP reads validated documents only (issue 10) ------------------------
+
+DOCUMENT_RELATIONS = ["none", "gp", "gp_and_care_team", "care_team", "registration_doctor", "board_member"]
+STATUSES = ["draft", "validated", "superseded"]
+DOC_CELLS = [(relation, status) for relation in DOCUMENT_RELATIONS for status in STATUSES]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("relation", "status"), DOC_CELLS, ids=[f"{r}-{s}" for r, s in DOC_CELLS])
+def test_documents_matrix(relation, status):
+    from oncodcc.patients.models import CareTeamMember
+
+    user = f.DoctorFactory()
+    board = f.BoardFactory()
+    registration = f.RegistrationFactory(meeting=f.MeetingFactory(board=board))
+    patient = registration.patient
+    author = f.DoctorFactory()
+    fiche = f.complete_fiche(registration, created_by=author)
+    if status != "draft":
+        f.mark_validated(fiche, by=author)
+        Fiche.objects.filter(pk=fiche.pk).update(status=status)
+        fiche.refresh_from_db()
+    plan = CarePlan.objects.create(patient=patient, fiche=fiche, kind=CarePlan.Kind.PPS, created_by=author,
+                                   status=status)
+    if relation in {"gp", "gp_and_care_team"}:
+        patient.gp = user.practitioner
+        patient.save()
+    if relation in {"care_team", "gp_and_care_team"}:
+        CareTeamMember.objects.create(patient=patient, practitioner=user.practitioner)
+    elif relation == "registration_doctor":
+        registration.requesting_doctor = user.practitioner
+        registration.save()
+    elif relation == "board_member":
+        f.add_member(board, user.practitioner)
+    reads = relation != "none"
+    works = reads and relation != "gp"  # the GP alone: a reading relation
+    expected = works if status == "draft" else reads
+    assert policy.has_permission(user, rcp_policy.VIEW_FICHE, fiche) is expected
+    assert policy.has_permission(user, careplan_policy.VIEW_CAREPLAN, plan) is expected
+    assert policy.has_permission(user, "patient.edit", patient) is works
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("relation", ["own_3c", "other_3c", "own_dsrc", "3c_of_own_dsrc"])
+def test_account_review_matrix(role, relation):
+    dsrc = f.DsrcFactory()
+    own_3c = f.CccFactory(parent=dsrc)
+    other_3c = f.CccFactory()
+    attached = dsrc if role in {Role.ADMIN_DSRC, Role.DPO} else own_3c
+    user = f.DoctorFactory(role=role, organisation=attached, is_superuser=role == Role.SYSADMIN)
+    target = {"own_3c": own_3c, "other_3c": other_3c, "own_dsrc": dsrc, "3c_of_own_dsrc": own_3c}[relation]
+    allowed = {
+        Role.SYSADMIN: True,
+        Role.ADMIN_DSRC: relation != "other_3c",
+        Role.ADMIN_3C: relation in {"own_3c", "3c_of_own_dsrc"},
+    }.get(role, False)
+    assert policy.has_permission(user, REVIEW, target) is allowed

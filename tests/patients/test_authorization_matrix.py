@@ -42,7 +42,8 @@ def _setup(user, relation: str):
     author = f.DoctorFactory()
     fiche = f.complete_fiche(registration, created_by=author)
     f.mark_validated(fiche, by=author)
-    plan = CarePlan.objects.create(patient=patient, fiche=fiche, kind=CarePlan.Kind.PPS, created_by=author)
+    plan = CarePlan.objects.create(patient=patient, fiche=fiche, kind=CarePlan.Kind.PPS, created_by=author,
+                                   status=CarePlan.Status.VALIDATED, validated_at=timezone.now())
     if relation == "care_team":
         CareTeamMember.objects.create(patient=patient, practitioner=user.practitioner)
     elif relation == "gp":
@@ -85,11 +86,17 @@ def opens_record(role: str, relation: str) -> bool:
     return relation == "administered_board" and role in {Role.SECRETARY, Role.COORDINATOR}
 
 
+def works_on_case(role: str, relation: str) -> bool:
+    """Drafts and writes: a record opened through a reading relation (the GP's) gives validated documents only."""
+    registered = policy.patient_relations()
+    return opens_record(role, relation) and not (relation in registered and registered[relation].reading)
+
+
 def expected(permission: str, role: str, relation: str) -> bool:
     record = opens_record(role, relation)
     return {
         patient_policy.VIEW_RECORD: record,
-        patient_policy.EDIT: record and role in CASE_WORKERS,
+        patient_policy.EDIT: works_on_case(role, relation) and role in CASE_WORKERS,
         patient_policy.VIEW_IDENTITY: record or role in {Role.DPO, Role.ADMIN_DSRC, Role.SYSADMIN},
         patient_policy.VIEW_HISTORY: role == Role.DPO or relation in {"care_team", "gp"},
         patient_policy.CREATE: role in CASE_WORKERS,
@@ -152,6 +159,17 @@ def test_matrix(role, relation, client):
     assert client.get(f"/pps/{plan.pk}/").status_code == status
     assert client.get(f"/api/v1/fiches/{fiche.pk}").status_code == status
     assert client.get(f"/rcp/inscriptions/{registration.pk}/").status_code == status
+    # Drafts (a fiche, a PPS) only to those who work on the case: not through the GP's reading relation.
+    draft_fiche = f.complete_fiche(registration, created_by=fiche.created_by)
+    draft_plan = CarePlan.objects.create(patient=patient, fiche=fiche, kind=CarePlan.Kind.PPS,
+                                         created_by=fiche.created_by)
+    works = works_on_case(role, relation)
+    assert policy.has_permission(user, "fiche.view", fiche) is record
+    assert policy.has_permission(user, "careplan.view", plan) is record
+    assert policy.has_permission(user, "fiche.view", draft_fiche) is works
+    assert policy.has_permission(user, "careplan.view", draft_plan) is works
+    assert client.get(f"/rcp/fiches/{draft_fiche.pk}/").status_code == (200 if works else 403)
+    assert client.get(f"/pps/{draft_plan.pk}/").status_code == (200 if works else 403)
     history = client.get(f"/patients/{patient.pk}/acces/")
     assert history.status_code == (200 if expected(patient_policy.VIEW_HISTORY, role, relation) else 403)
 

@@ -6,10 +6,13 @@ register = template.Library()
 
 
 @register.simple_tag
-def patient_care_plans(patient) -> list[CarePlan]:
-    """The patient's care plans, current versions first (superseded versions are reached from their plan)."""
-    return list(CarePlan.objects.filter(patient=patient).exclude(status=CarePlan.Status.SUPERSEDED)
-                .order_by("-created_at"))
+def patient_care_plans(patient, drafts: bool = True) -> list[CarePlan]:
+    """The patient's care plans, current versions first (superseded versions are reached from their plan);
+    `drafts` False: validated plans only (a reader such as the GP)."""
+    plans = CarePlan.objects.filter(patient=patient).exclude(status=CarePlan.Status.SUPERSEDED)
+    if not drafts:
+        plans = plans.filter(status=CarePlan.Status.VALIDATED)
+    return list(plans.order_by("-created_at"))
 
 
 @register.simple_tag

@@ -13,11 +13,11 @@ from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
 from oncodcc.documents import received
 from oncodcc.documents.models import Document
-from oncodcc.patients.policy import EDIT, VIEW_RECORD, AccessDenied, has_permission, require
+from oncodcc.patients.policy import EDIT, AccessDenied, has_permission, require, works_on
 from oncodcc.terminology import valuesets as vs
 
 from ..models import Fiche, Meeting, ProposedTreatment, Registration
-from ..policy import RUN_MEETING, VIEW_CASES
+from ..policy import RUN_MEETING, VIEW_CASES, VIEW_FICHE
 
 PREVIOUS_FICHES_SHOWN = 10
 
@@ -30,7 +30,8 @@ def _fiches() -> QuerySet[Fiche]:
 
 
 def _check(user, fiche: Fiche, purpose: str) -> None:
-    require(user, VIEW_RECORD, fiche.patient, purpose=purpose, obj=fiche)
+    # fiche.view: a validated fiche to whoever opens the record, a draft only to those who work on the case.
+    require(user, VIEW_FICHE, fiche.patient, purpose=purpose, obj=fiche, target=fiche)
 
 
 def load_fiche(*, user, fiche_id: int, purpose: str = Action.FICHE_UPDATE) -> Fiche:
@@ -111,8 +112,11 @@ def fiche_page(*, user, fiche_id: int, purpose: str = Action.FICHE_VIEW) -> Fich
     fiche = get_fiche(user=user, fiche_id=fiche_id, purpose=purpose)
     versions = fiche_versions(fiche)
     editor = can_edit(user, fiche)
-    newest = versions[0] if versions else fiche
     has_draft = any(v.status == Fiche.Status.DRAFT for v in versions)
+    if not (editor or works_on(user, fiche.patient)):  # an editor works on the case: no query more
+        # A reader (the GP) sees the validated versions only: a correction under way is not theirs to see.
+        versions = [v for v in versions if v.status != Fiche.Status.DRAFT]
+    newest = versions[0] if versions else fiche
     return FichePage(
         fiche=fiche, view=fiche_view(fiche), versions=versions,
         can_edit=editor and fiche.is_editable,
