@@ -18,6 +18,7 @@ urlpatterns = [
     path("comptes/", include("oncodcc.accounts.urls")),
     path("patients/", include((patient_patterns, "patients"))),
     path("rcp/", include("oncodcc.rcp.urls")),
+    path("calendrier/", include("oncodcc.notifications.urls")),
     path("api/", include("oncodcc.api.urls")),
     path("documents/", include("oncodcc.documents.urls")),
     path("fhir/", include("oncodcc.interop.fhir.urls")),
