@@ -7,4 +7,4 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Notifications et calendrier"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  listens to the RCP's fiche_validated signal
+        from . import checks, receivers  # noqa: F401  the deploy check; the RCP's fiche_validated signal
