@@ -25,7 +25,7 @@ class Notification(models.Model):
         DEAD = "dead", _("abandonné")
 
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
-    key = models.CharField(_("clé d'unicité"), max_length=200, unique=True)
+    key = models.CharField(_("clé d'unicité"), max_length=300, unique=True)
     # Plain references, no foreign keys: a notification never prevents deleting what it was about.
     user_id = models.IntegerField(_("compte destinataire"), null=True, blank=True)
     practitioner_id = models.IntegerField(_("praticien destinataire"), null=True, blank=True)
