@@ -35,7 +35,7 @@ def event(meeting: Meeting, *, stamp) -> Event:
     location = _location(meeting)
     if location:
         vevent.add("location", location)
-    lines = [f"Séance de la {meeting.board.name} ({meeting.get_status_display()})."]
+    lines = [f"Séance : {meeting.board.name} ({meeting.get_status_display()})."]
     if video:
         lines.append(f"Visioconférence : {video}")
         # RFC 7986 CONFERENCE: calendar applications show a "join" button.

@@ -65,6 +65,8 @@ def test_each_member_is_reminded_once_with_the_cases_masked(mail_settings, relay
     assert subject.startswith(f"Rappel : {soon.board.name}, séance du ")
     local = soon.local_start
     assert f"{local.day} " in subject and str(local.year) in subject
+    assert f"Rappel de la prochaine séance : {soon.board.name}" in body
+    assert f"à {local.hour} h {local.minute:02d} (heure de Paris)" in body
     assert "https://visio.example.invalid/rcp-sein" in body and "Salle de staff, bâtiment B" in body
     assert "2 dossiers sont inscrits à cette séance" in body
     assert "1. Y. Q., née en 1958 — première présentation" in body
