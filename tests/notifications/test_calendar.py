@@ -136,6 +136,7 @@ def test_month_view_shows_my_boards_in_french_and_every_board_on_request(client,
     assert reverse("rcp:meeting_detail", args=[schedule["own"].pk]) in html
     assert "1 dossier<" in html and "annulée" in html
     assert "Quenehervé" not in html and "QUENEHERV" not in html
+    assert ' style="' not in html and "<script>" not in html  # the strict CSP forbids inline styles and scripts
     every = client.get(reverse("notifications:month"), {"mois": first.strftime("%Y-%m"), "toutes": "1"})
     html = every.content.decode()
     assert f'data-meeting="{schedule["other"].pk}"' in html
