@@ -35,3 +35,18 @@ def _enqueue_send_once() -> None:
     from .tasks import enqueue_send
 
     enqueue_send()
+
+
+@transaction.atomic
+def requeue(notification: Notification) -> Notification:
+    """Manual resend (`dcc notifications retry`): a notification in error or abandoned goes back to the queue with
+    a fresh count of attempts (one being sent is left alone)."""
+    notification = Notification.objects.select_for_update().get(pk=notification.pk)
+    if notification.state == Notification.State.SENDING:
+        return notification
+    notification.state = Notification.State.PENDING
+    notification.attempts = 0
+    notification.next_attempt_at = timezone.now()
+    notification.save(update_fields=["state", "attempts", "next_attempt_at", "updated_at"])
+    transaction.on_commit(_enqueue_send_once, robust=True)
+    return notification

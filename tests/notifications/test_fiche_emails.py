@@ -4,6 +4,7 @@ the validation's transaction, sent by the worker through a real SMTP server, ret
 from datetime import timedelta
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -142,3 +143,36 @@ def test_a_row_left_sending_by_a_killed_worker_is_sent_again(mail_settings, rela
                                 attempts=1)
     assert worker.send_due() == {"sent": 3}
     assert len(relay.messages) == 3
+
+
+def test_abandoned_emails_are_put_back_in_the_queue_by_hand(mail_settings, relay, case, coordinator, capsys):
+    validate(case, coordinator)
+    relay.reply = "554 5.7.1 Refusé"
+    worker.send_due()
+    relay.reply = None
+    with pytest.raises(CommandError):
+        call_command("notifications", "retry")
+    with pytest.raises(CommandError, match="introuvable"):
+        call_command("notifications", "retry", "999999")
+    call_command("notifications", "retry", "--all-errors")
+    assert "3 notification(s) remise(s) en file." in capsys.readouterr().out
+    assert set(Notification.objects.values_list("state", "attempts")) == {(Notification.State.PENDING, 0)}
+    call_command("notifications", "send")
+    assert "Envoyés : 3" in capsys.readouterr().out and len(relay.messages) == 3
+    call_command("notifications", "list")
+    listing = capsys.readouterr().out
+    assert listing.count("fiche RCP validée\tenvoyé") == 3 and "@" not in listing
+
+
+def test_the_admin_shows_the_outbox_read_only_to_the_dsrc(client, mail_settings, case, coordinator):
+    validate(case, coordinator)
+    notification = Notification.objects.first()
+    admin_dsrc = f.UserFactory(role="admin_dsrc", is_staff=True, organisation=f.DsrcFactory())
+    client.force_login(admin_dsrc)
+    listing = client.get("/admin/notifications/notification/")
+    assert listing.status_code == 200 and notification.to_address in listing.content.decode()
+    page = client.get(f"/admin/notifications/notification/{notification.pk}/change/").content.decode()
+    assert "un de vos patients" in page and "connectez-vous" not in page  # the subject, never the body
+    client.force_login(f.UserFactory(role="admin_3c", is_staff=True, organisation=case.registration.meeting.board
+                                     .managing_3c))
+    assert client.get("/admin/notifications/notification/").status_code == 403

@@ -1,11 +1,11 @@
-"""`dcc notifications send-reminders [--dry-run | --enqueue]` | `send [--enqueue]` | `list [--state STATE]`: the meeting
+"""`dcc notifications send-reminders [--dry-run | --enqueue]` | `send [--enqueue]` | `retry ID… | --all-errors` | `list [--state STATE]`: the meeting
 reminders and the notification outbox from the command line (no addresses, no patient data printed)."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from oncodcc.notifications import reminders, tasks, worker
+from oncodcc.notifications import outbox, reminders, tasks, worker
 from oncodcc.notifications.models import Notification
 
 
@@ -22,6 +22,9 @@ class Command(BaseCommand):
                           help="Confier les rappels au worker : une tâche quotidienne (sauf si elle attend déjà).")
         send = sub.add_parser("send", help="Envoie maintenant les courriels dus (sans attendre le worker).")
         send.add_argument("--enqueue", action="store_true", help="Confier l'envoi au worker (tâche en file).")
+        retry = sub.add_parser("retry", help="Remet en file des notifications en erreur ou abandonnées.")
+        retry.add_argument("ids", nargs="*", type=int, metavar="ID")
+        retry.add_argument("--all-errors", action="store_true", help="Toutes celles en erreur ou abandonnées.")
         listing = sub.add_parser("list", help="Liste les notifications (les 200 plus récentes).")
         listing.add_argument("--state", choices=Notification.State.values, help="Seulement dans cet état.")
 
@@ -59,6 +62,22 @@ class Command(BaseCommand):
         counts = worker.send_due()
         self.stdout.write(f"Envoyés : {counts.get('sent', 0)}, en erreur : {counts.get('error', 0)}, "
                           f"abandonnés : {counts.get('dead', 0)}.")
+
+    def _retry(self, ids=(), all_errors=False, **options):
+        if not ids and not all_errors:
+            raise CommandError("Précisez un ou plusieurs numéros, ou --all-errors.", returncode=1)
+        rows = Notification.objects.filter(state__in=(Notification.State.ERROR, Notification.State.DEAD))
+        if not all_errors:
+            rows = Notification.objects.filter(pk__in=ids)
+            missing = set(ids) - set(rows.values_list("pk", flat=True))
+            if missing:
+                raise CommandError(f"Notification(s) introuvable(s) : {', '.join(map(str, sorted(missing)))}.",
+                                   returncode=1)
+        count = 0
+        for notification in rows:
+            outbox.requeue(notification)
+            count += 1
+        self.stdout.write(f"{count} notification(s) remise(s) en file.")
 
     def _list(self, state=None, **options):
         rows = Notification.objects.order_by("-created_at", "-pk")
