@@ -51,6 +51,7 @@ def queue_for(fiche: Fiche, *, actor=None) -> list[Notification]:
         if notification is not None:
             created.append(notification)
     if created:
+        outbox.send_after_commit()
         # Who was told, by role and account: never the addresses (an audit detail is no place for contact data).
         audit.record(actor=actor, action=Action.NOTIFICATION_FICHE_VALIDATED, patient=fiche.patient, obj=fiche,
                      details={"emails": len(created),

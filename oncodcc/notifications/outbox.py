@@ -1,5 +1,6 @@
 """Writing notifications: inside the transaction of the event they announce, idempotent on their key; the send
-task is enqueued once that transaction commits (a rolled-back validation mails nobody)."""
+task is enqueued once that transaction commits (a rolled-back validation mails nobody) — one task per batch,
+not one per email: callers queue their rows, then call `send_after_commit()` once."""
 
 from dataclasses import dataclass
 
@@ -25,14 +26,15 @@ def queue(*, kind: str, key: str, recipient: Recipient, subject: str, body: str,
         "practitioner_id": recipient.practitioner_id, "subject": subject, "body": body,
         "meeting_id": meeting_id, "fiche_id": fiche_id, "next_attempt_at": timezone.now(),
     })
-    if not created:
-        return None
-    transaction.on_commit(_enqueue_send_once, robust=True)
-    return notification
+    return notification if created else None
 
 
-def _enqueue_send_once() -> None:
-    from .tasks import enqueue_send
+def send_after_commit() -> None:
+    transaction.on_commit(_enqueue_send, robust=True)
+
+
+def _enqueue_send() -> None:
+    from .tasks import enqueue_send  # the task module imports the worker: loaded only when a send is due
 
     enqueue_send()
 
@@ -40,7 +42,7 @@ def _enqueue_send_once() -> None:
 @transaction.atomic
 def requeue(notification: Notification) -> Notification:
     """Manual resend (`dcc notifications retry`): a notification in error or abandoned goes back to the queue with
-    a fresh count of attempts (one being sent is left alone)."""
+    a fresh count of attempts (one being sent is left alone). The caller enqueues the send once for its batch."""
     notification = Notification.objects.select_for_update().get(pk=notification.pk)
     if notification.state == Notification.State.SENDING:
         return notification
@@ -48,5 +50,4 @@ def requeue(notification: Notification) -> Notification:
     notification.attempts = 0
     notification.next_attempt_at = timezone.now()
     notification.save(update_fields=["state", "attempts", "next_attempt_at", "updated_at"])
-    transaction.on_commit(_enqueue_send_once, robust=True)
     return notification

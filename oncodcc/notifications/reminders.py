@@ -135,6 +135,8 @@ def queue_due(now=None) -> list[Notification]:
                 if notification is not None:
                     created.append(notification)
                     told.append(reminder)
+            if told:
+                outbox.send_after_commit()
             listed = [r for r in told if r.with_cases]
             if listed and patient_ids:
                 audit.record_many(actor=None, action=Action.NOTIFICATION_MEETING_REMINDER, patient_ids=patient_ids,

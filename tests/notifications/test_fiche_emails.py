@@ -47,7 +47,7 @@ def test_validation_queues_one_email_per_doctor_and_the_worker_sends_them(mail_s
                                             "presentateur@clinique-demo.invalid"]
     assert {n.state for n in rows} == {Notification.State.PENDING}
     # The send is handed to the task worker once the validation commits.
-    assert DBTaskResult.objects.filter(task_path="oncodcc.notifications.tasks.send_notifications").exists()
+    assert DBTaskResult.objects.filter(task_path="oncodcc.notifications.tasks.send_notifications").count() == 1
 
     assert worker.send_due() == {"sent": 3}
     received = texts(relay)

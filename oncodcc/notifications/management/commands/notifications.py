@@ -77,6 +77,8 @@ class Command(BaseCommand):
         for notification in rows:
             outbox.requeue(notification)
             count += 1
+        if count:
+            tasks.enqueue_send()
         self.stdout.write(f"{count} notification(s) remise(s) en file.")
 
     def _list(self, state=None, **options):
