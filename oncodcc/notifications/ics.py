@@ -10,6 +10,7 @@ from icalendar import Calendar, Event
 
 from oncodcc.rcp.models import Meeting
 
+from .calendars import FEED_FUTURE_DAYS, FEED_PAST_DAYS
 from .recipients import site_link
 
 STATUS = {Meeting.Status.CANCELLED: "CANCELLED"}
@@ -57,5 +58,7 @@ def render(meetings: list[Meeting], *, name: str) -> bytes:
     stamp = timezone.now()
     for meeting in meetings:
         cal.add_component(event(meeting, stamp=stamp))
-    cal.add_missing_timezones()
+    # The Europe/Paris definition over the feed's window only (the default spans 1970–2038, hundreds of lines).
+    cal.add_missing_timezones(first_date=(stamp - timedelta(days=FEED_PAST_DAYS + 366)).date(),
+                              last_date=(stamp + timedelta(days=FEED_FUTURE_DAYS + 366)).date())
     return cal.to_ical()
