@@ -130,7 +130,7 @@ def test_month_view_shows_my_boards_in_french_and_every_board_on_request(client,
     month_names = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
                    "novembre", "décembre"]
     assert f"Calendrier — {month_names[first.month - 1]} {first.year}" in html
-    assert "lundi" in html and "dimanche" in html
+    assert ">Lundi</th>" in html and ">Dimanche</th>" in html  # column headings: a capital, as a heading starts
     assert f'data-meeting="{schedule["own"].pk}"' in html and f'data-meeting="{schedule["usual"].pk}"' in html
     assert f'data-meeting="{schedule["other"].pk}"' not in html
     assert reverse("rcp:meeting_detail", args=[schedule["own"].pk]) in html
