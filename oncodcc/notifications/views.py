@@ -5,7 +5,7 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -32,20 +32,26 @@ def month(request):
     return render(request, "notifications/month.html", {"month": page})
 
 
+# The new address travels from the POST to the page that shows it in the session (database-backed, server side),
+# and is taken out as soon as it is shown: a reload neither shows it again nor issues another one.
+NEW_TOKEN_SESSION_KEY = "notifications.new_calendar_token"  # noqa: S105 (a session key name, not a secret)
+
+
 @require_http_methods(["GET", "POST"])
 def subscription(request):
-    token = None
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "issue":
-            token = calendar_feeds.issue(actor=request.user)
+            request.session[NEW_TOKEN_SESSION_KEY] = calendar_feeds.issue(actor=request.user)
         elif action == "revoke":
             if calendar_feeds.revoke(actor=request.user):
                 messages.success(request, "Adresse révoquée : les agendas abonnés ne reçoivent plus vos séances.")
         else:
             messages.error(request, "Action inconnue.")
+        return redirect("notifications:subscription")
+    token = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
     feed = CalendarFeed.objects.filter(user=request.user).first()
-    address = request.build_absolute_uri(reverse("notifications:feed", args=[token])) if token else None
+    address = request.build_absolute_uri(reverse("notifications:feed", args=[token])) if token and feed else None
     return render(request, "notifications/subscription.html", {"feed": feed, "address": address})
 
 

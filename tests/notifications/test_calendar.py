@@ -39,8 +39,8 @@ def schedule(board, member_doctor):
 
 def issue(client, user) -> str:
     client.force_login(user)
-    response = client.post(reverse("notifications:subscription"), {"action": "issue"})
-    assert response.status_code == 200
+    response = client.post(reverse("notifications:subscription"), {"action": "issue"}, follow=True)
+    assert response.redirect_chain == [(reverse("notifications:subscription"), 302)]
     address = response.context["address"]
     assert address.startswith("http://testserver/calendrier/") and address.endswith(".ics")
     assert address in response.content.decode()
@@ -93,7 +93,7 @@ def test_french_month_names_in_the_titles(client, member_doctor, board):
 def test_a_wrong_regenerated_or_revoked_address_is_not_found(client, member_doctor, schedule):
     assert client.get("/calendrier/pas-un-jeton.ics").status_code == 404
     first = issue(client, member_doctor)
-    # The address is shown once: only its hash is kept, and the page no longer shows it.
+    # The address is shown once (a reload does not show it again): only its hash is kept.
     page = client.get(reverse("notifications:subscription")).content.decode()
     assert first not in page and "Adresse active depuis le" in page
     token = first.removeprefix("/calendrier/").removesuffix(".ics")
@@ -151,3 +151,11 @@ def test_month_view_falls_back_on_the_current_month(client, member_doctor, bad):
     assert response.status_code == 200
     assert "Mois invalide : affichage du mois en cours." in response.content.decode()
     assert response.context["month"].first == timezone.localdate(timezone=PARIS).replace(day=1)
+
+
+def test_an_unknown_action_changes_nothing(client, member_doctor):
+    client.force_login(member_doctor)
+    response = client.post(reverse("notifications:subscription"), {"action": "supprimer-tout"}, follow=True)
+    assert "Action inconnue." in response.content.decode()
+    assert not CalendarFeed.objects.exists()
+    assert not AuditEvent.objects.filter(action__startswith="calendar.").exists()
