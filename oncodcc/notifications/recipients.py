@@ -1,7 +1,8 @@
 """Who receives a notification, and at which address.
 
 A practitioner with an active account is written to at the account's email (the address the user keeps up to date
-and signs in with); a practitioner without an account, at the directory's address. No address: no email."""
+and signs in with); without an account, or when the account has no email, at the directory's address. No
+address: no email."""
 
 from django.conf import settings
 
@@ -12,17 +13,17 @@ from .outbox import Recipient
 
 
 def for_practitioners(practitioners: list[Practitioner]) -> dict[int, Recipient]:
-    """practitioner id → recipient, for those that have an address."""
+    """practitioner id → recipient, for those that have an address. The recipient names the active account even
+    when its address comes from the directory (an account without an email): rights are the account's."""
     ids = {p.pk for p in practitioners}
-    accounts = {u.practitioner_id: u for u in User.objects.filter(practitioner_id__in=ids, is_active=True)
-                .exclude(email="")}
+    accounts = {u.practitioner_id: u for u in User.objects.filter(practitioner_id__in=ids, is_active=True)}
     found = {}
     for practitioner in practitioners:
         account = accounts.get(practitioner.pk)
-        if account is not None:
-            found[practitioner.pk] = Recipient(account.email, user_id=account.pk, practitioner_id=practitioner.pk)
-        elif practitioner.email:
-            found[practitioner.pk] = Recipient(practitioner.email, practitioner_id=practitioner.pk)
+        address = (account.email if account is not None else "") or practitioner.email
+        if address:
+            found[practitioner.pk] = Recipient(address, user_id=account.pk if account is not None else None,
+                                               practitioner_id=practitioner.pk)
     return found
 
 

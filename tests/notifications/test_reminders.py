@@ -145,3 +145,14 @@ def test_the_worker_runs_the_reminders_daily_without_doubling_the_chain(mail_set
     assert waiting.run_after > timezone.now()
     assert tasks.send_meeting_reminders.call() == 0  # idempotent; still one run waiting
     assert DBTaskResult.objects.filter(task_path=TASK, status="READY").count() == 1
+
+
+def test_an_account_without_email_is_reminded_at_the_directory_address_with_its_rights(mail_settings, soon,
+                                                                                       member_doctor):
+    member_doctor.email = ""
+    member_doctor.save()
+    member_doctor.practitioner.email = "onco.annuaire@mssante.invalid"
+    member_doctor.practitioner.save()
+    reminders.queue_due()
+    notification = Notification.objects.get(to_address="onco.annuaire@mssante.invalid")
+    assert notification.user_id == member_doctor.pk and "1. Y. Q., née en 1958" in notification.body
