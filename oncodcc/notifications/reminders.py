@@ -29,6 +29,7 @@ from .models import Notification
 
 @dataclass(frozen=True)
 class MaskedCase:
+    patient_id: int  # for the audit event, never written in the email
     position: int
     initials: str
     born: str  # "né" / "née", agreed with the patient's sex
@@ -57,7 +58,7 @@ def masked_cases(meeting: Meeting) -> list[MaskedCase]:
         Fiche.objects.filter(patient_id__in=[r.patient_id for r in registrations],
                              status__in=[Fiche.Status.VALIDATED, Fiche.Status.SUPERSEDED])
         .exclude(registration__meeting=meeting).values_list("patient_id", flat=True))
-    return [MaskedCase(position=i, initials=initials(r.patient), born=r.patient.born,
+    return [MaskedCase(patient_id=r.patient_id, position=i, initials=initials(r.patient), born=r.patient.born,
                        birth_year=r.patient.birth_date.year,
                        kind="dossier déjà présenté en RCP" if r.patient_id in discussed_before
                        else "première présentation")
@@ -120,14 +121,12 @@ def queue_due(now=None) -> list[Notification]:
     by_meeting: dict[int, list[PlannedReminder]] = {}
     for reminder in planned(now):
         by_meeting.setdefault(reminder.meeting.pk, []).append(reminder)
-    for reminders in by_meeting.values():
-        meeting = reminders[0].meeting
-        cases = masked_cases(meeting)
-        patient_ids = list(meeting.registrations.filter(status=Registration.Status.REGISTERED)
-                           .values_list("patient_id", flat=True))
+    for batch in by_meeting.values():
+        meeting = batch[0].meeting
         with transaction.atomic():
+            cases = masked_cases(meeting)
             told = []
-            for reminder in reminders:
+            for reminder in batch:
                 notification = outbox.queue(
                     kind=Notification.Kind.MEETING_REMINDER, key=reminder.key, recipient=reminder.recipient,
                     subject=_subject(meeting), body=_body(meeting, cases, with_cases=reminder.with_cases),
@@ -138,7 +137,8 @@ def queue_due(now=None) -> list[Notification]:
             if told:
                 outbox.send_after_commit()
             listed = [r for r in told if r.with_cases]
-            if listed and patient_ids:
-                audit.record_many(actor=None, action=Action.NOTIFICATION_MEETING_REMINDER, patient_ids=patient_ids,
-                                  obj=meeting, details={"recipients": len(listed), "masked": True})
+            if listed and cases:
+                audit.record_many(actor=None, action=Action.NOTIFICATION_MEETING_REMINDER,
+                                  patient_ids=[c.patient_id for c in cases], obj=meeting,
+                                  details={"recipients": len(listed), "masked": True})
     return created
