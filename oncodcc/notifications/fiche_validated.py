@@ -52,7 +52,7 @@ def queue_for(fiche: Fiche, *, actor=None) -> list[Notification]:
             created.append(notification)
     if created:
         outbox.send_after_commit()
-        # Who was told, by role and account: never the addresses (an audit detail is no place for contact data).
+        # How many were told and in which roles, never the addresses (an audit detail is no place for contact data).
         audit.record(actor=actor, action=Action.NOTIFICATION_FICHE_VALIDATED, patient=fiche.patient, obj=fiche,
                      details={"emails": len(created),
                               "roles": sorted({r for _, roles in by_address.values() for r in roles})})

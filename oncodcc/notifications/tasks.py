@@ -11,6 +11,8 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
 from oncodcc.rcp.models import PARIS
 
@@ -26,11 +28,8 @@ def _defer(task_obj, run_after) -> bool:
 
 def _waiting(task_obj) -> bool:
     """A run of this task already queued (database backend only: other backends keep no queue to look at)."""
-    backend = task_obj.get_backend()
-    if backend.__class__.__name__ != "DatabaseBackend":
+    if not isinstance(task_obj.get_backend(), DatabaseBackend):
         return False
-    from django_tasks_db.models import DBTaskResult
-
     return DBTaskResult.objects.filter(task_path=task_obj.module_path, status="READY").exists()
 
 
