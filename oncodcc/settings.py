@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "oncodcc.diffusion",
     "oncodcc.demo",
     "oncodcc.infocentre",
+    "oncodcc.notifications",
     "oncodcc.front",
 ]
 
@@ -385,6 +386,19 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST, EMAIL_PORT = "localhost", 25
 
+# --- Notifications (docs/notifications.md): emails of validated fiches and meeting reminders, calendar feeds ---
+# The address of the application as its users reach it: the links in every email (notifications, reminders,
+# account activation by `dcc accounts create`), built outside any request; deploy check oncodcc.W030.
+DCC_SITE_URL = os.environ.get("DCC_SITE_URL", "http://127.0.0.1:8000")
+# Reminders go this many days before a meeting; the worker looks for due reminders daily at this hour (Paris).
+DCC_MEETING_REMINDER_DAYS = int(os.environ.get("DCC_MEETING_REMINDER_DAYS", "2"))
+DCC_MEETING_REMINDER_HOUR = int(os.environ.get("DCC_MEETING_REMINDER_HOUR", "7"))
+# A relay down or answering 4xx: retried with an exponential backoff, abandoned after this many attempts.
+DCC_NOTIFICATION_MAX_ATTEMPTS = int(os.environ.get("DCC_NOTIFICATION_MAX_ATTEMPTS", "8"))
+DCC_NOTIFICATION_RETRY_BASE_SECONDS = int(os.environ.get("DCC_NOTIFICATION_RETRY_BASE_SECONDS", "60"))
+DCC_NOTIFICATION_RETRY_CAP_SECONDS = int(os.environ.get("DCC_NOTIFICATION_RETRY_CAP_SECONDS", str(6 * 3600)))
+DCC_NOTIFICATION_SENDING_TIMEOUT_SECONDS = int(os.environ.get("DCC_NOTIFICATION_SENDING_TIMEOUT_SECONDS", "300"))
+
 # Every human account signs in with a second factor (TOTP) or with Pro Santé Connect; turning it off is an explicit
 # developer opt-out (DCC_REQUIRE_OTP=0), refused by the deploy check outside DEBUG.
 DCC_REQUIRE_OTP = env_bool("DCC_REQUIRE_OTP", True)
@@ -412,7 +426,5 @@ DCC_ACCOUNT_INACTIVE_DAYS = int(os.environ.get("DCC_ACCOUNT_INACTIVE_DAYS", "365
 # Activation and password-reset links: single use, valid this long.
 DCC_ACCOUNT_LINK_HOURS = int(os.environ.get("DCC_ACCOUNT_LINK_HOURS", "72"))
 DCC_PASSWORD_RESET_LINK_HOURS = int(os.environ.get("DCC_PASSWORD_RESET_LINK_HOURS", "2"))
-# The public address of the site, for the links of emails sent outside a request (`dcc accounts create`).
-DCC_SITE_URL = os.environ.get("DCC_SITE_URL", "http://127.0.0.1:8000")
 # Public account forms (request, forgotten password, RPPS look-up): submissions per address and hour.
 DCC_ACCOUNT_FORMS_PER_HOUR = int(os.environ.get("DCC_ACCOUNT_FORMS_PER_HOUR", "10"))

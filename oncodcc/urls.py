@@ -19,6 +19,7 @@ urlpatterns = [
     path("compte/", include("oncodcc.accounts.request_urls")),
     path("patients/", include((patient_patterns, "patients"))),
     path("rcp/", include("oncodcc.rcp.urls")),
+    path("calendrier/", include("oncodcc.notifications.urls")),
     path("api/", include("oncodcc.api.urls")),
     path("documents/", include("oncodcc.documents.urls")),
     path("fhir/", include("oncodcc.interop.fhir.urls")),

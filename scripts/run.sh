@@ -19,6 +19,8 @@ export DCC_DEMO_MODE=${DCC_DEMO_MODE:-1}
 # browser never sends the session and CSRF cookies back). In production a TLS front keeps both on (their default).
 export DCC_SECURE_SSL_REDIRECT=${DCC_SECURE_SSL_REDIRECT:-0}
 export DCC_SECURE_COOKIES=${DCC_SECURE_COOKIES:-0}
+# The links in the emails (validated fiches, meeting reminders) point here.
+export DCC_SITE_URL=${DCC_SITE_URL:-http://$BIND:$PORT}
 # A secret key of this installation, generated on the first start and kept (never a key written in the code).
 if [ -z "${DCC_SECRET_KEY:-}" ] && [ -z "${DCC_SECRET_KEY_FILE:-}" ]; then
   key_file="${DCC_VAR_DIR:-var}/secret_key"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The task worker (document renderings, diffusion of documents, meeting generation), recycled after WORKER_MAX_TASKS tasks so that memory
+# The task worker (document renderings, diffusion of documents, notifications, meeting generation), recycled after WORKER_MAX_TASKS tasks so that memory
 # held by WeasyPrint is given back to the system with the process; each start writes an audit checkpoint.
 # TERM/INT stop it cleanly.
 set -u
@@ -17,6 +17,10 @@ while :; do
   # The daily account lifecycle (inactivity warnings and deactivations): one run queued if none is waiting; each
   # run queues the next one for the following night.
   dcc accounts-lifecycle --enqueue >/dev/null || echo "!! dcc accounts-lifecycle --enqueue failed" >&2
+  # Notifications: the emails a killed worker left "en cours" are taken back; the daily reminder task is queued
+  # unless it already waits in the queue.
+  dcc notifications send --enqueue >/dev/null || echo "!! dcc notifications send failed" >&2
+  dcc notifications send-reminders --enqueue >/dev/null || echo "!! dcc notifications send-reminders failed" >&2
   dcc db_worker --queue-name '*' --interval 1 --no-reload --max-tasks "${WORKER_MAX_TASKS:-200}" &
   child=$!
   wait "$child"

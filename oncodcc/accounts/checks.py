@@ -1,5 +1,6 @@
-"""Deployment check of the account emails: links sent by commands use DCC_SITE_URL, which must be the site's
-public https address in production (else the activation links of `dcc accounts create` point nowhere useful)."""
+"""Deployment check of the links in emails: every email built outside a request (account activation by a command,
+notifications of validated fiches, meeting reminders) links to DCC_SITE_URL, which must be the site's public https
+address in production."""
 
 from urllib.parse import urlsplit
 
@@ -17,5 +18,5 @@ def site_url(app_configs, **kwargs):
     if parts.scheme == "https" and parts.hostname and parts.hostname not in LOOPBACK:
         return []
     return [checks.Warning(
-        f"DCC_SITE_URL ({settings.DCC_SITE_URL}) n'est pas l'adresse https publique du site : les liens d'activation "
-        "envoyés par `dcc accounts create` n'y mèneront pas.", id="oncodcc.W030")]
+        f"DCC_SITE_URL ({settings.DCC_SITE_URL}) n'est pas l'adresse https publique du site : les liens des "
+        "courriels (activation de compte, fiches validées, rappels de séance) n'y mèneront pas.", id="oncodcc.W030")]

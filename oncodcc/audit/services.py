@@ -101,6 +101,12 @@ class Action:
     RECOVERY_CODE_USED = "auth.recovery_code"
     PSC_LOGIN = "auth.psc_login"
     PSC_REFUSED = "auth.psc_refused"
+    # Notifications (oncodcc.notifications): emails queued about a patient's fiche or a meeting's cases, and the
+    # users' calendar feeds (no patient data: never in a patient's access history).
+    NOTIFICATION_FICHE_VALIDATED = "notification.fiche_validated"
+    NOTIFICATION_MEETING_REMINDER = "notification.meeting_reminder"
+    CALENDAR_FEED_CREATE = "calendar.feed_create"
+    CALENDAR_FEED_REVOKE = "calendar.feed_revoke"
 
 
 def record(

@@ -72,7 +72,9 @@ class Board(models.Model):
     recurrence_start = models.DateField(_("première séance le"), null=True, blank=True)
     recurrence_end = models.DateField(_("dernière séance au plus tard le"), null=True, blank=True)
     place = models.CharField(_("lieu"), max_length=200, blank=True)
-    video_url = models.URLField(_("lien de visioconférence"), blank=True)
+    video_url = models.URLField(
+        _("lien de visioconférence"), blank=True, help_text=_("Lien par défaut de toutes les séances de la RCP."),
+    )
     default_form_url = models.CharField(
         _("formulaire d'organe par défaut"), max_length=200, blank=True,
         help_text=_("URL canonique (urn:oncodcc:questionnaire:…) ; vide : le formulaire publié pour ses organes."),
@@ -143,7 +145,10 @@ class Meeting(models.Model):
     duration_minutes = models.PositiveSmallIntegerField(_("durée (minutes)"), default=90)
     status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.PLANNED)
     place = models.CharField(_("lieu"), max_length=200, blank=True)
-    video_url = models.URLField(_("lien de visioconférence"), blank=True)
+    # Blank: the board's link, so that changing the board's link reaches every meeting not given its own.
+    video_url = models.URLField(
+        _("lien de visioconférence"), blank=True, help_text=_("Vide : le lien de visioconférence de la RCP."),
+    )
     from_recurrence = models.BooleanField(default=False, editable=False)
     location = models.ForeignKey(
         "directory.Organisation", verbose_name=_("établissement organisateur"), null=True, blank=True,
@@ -164,6 +169,11 @@ class Meeting(models.Model):
     @property
     def local_start(self):
         return timezone.localtime(self.starts_at, PARIS)
+
+    @property
+    def effective_video_url(self) -> str:
+        """The meeting's own video-conference link, else its board's."""
+        return self.video_url or self.board.video_url
 
     @property
     def registration_deadline(self):

@@ -78,3 +78,11 @@ def test_demo_data_refused_in_production(tmp_path):
     result = run_dcc("demo-data", tmp_path=tmp_path, **production_env())
     assert result.returncode != 0
     assert "DCC_DEMO_MODE" in result.stderr
+
+
+def test_an_email_link_address_that_is_not_https_is_reported(tmp_path):
+    env = production_env()
+    del env["DCC_SITE_URL"]
+    result = run_dcc("check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path, **env)
+    assert result.returncode != 0
+    assert "oncodcc.W030" in result.stdout + result.stderr

@@ -88,6 +88,10 @@ class MeetingCreateForm(StyledForm):
         label="Lieu", required=False, max_length=200, validators=[no_control_characters],
         help_text="Laisser vide pour le lieu habituel de la RCP.",
     )
+    video_url = forms.URLField(
+        label="Lien de visioconférence", required=False, max_length=200, assume_scheme="https",
+        help_text="Laisser vide pour le lien habituel de la RCP.",
+    )
 
     def clean_date(self):
         day = self.cleaned_data["date"]

@@ -29,7 +29,7 @@ def generate_meetings(*, board: Board, until: date, start: date | None = None) -
             meeting, was_created = Meeting.objects.get_or_create(
                 board=board, starts_at=when,
                 defaults={"duration_minutes": board.duration_minutes, "place": board.place,
-                          "video_url": board.video_url, "from_recurrence": True,
+                          "from_recurrence": True,
                           "location": board.hospitals.first()},
             )
         if was_created:
@@ -50,7 +50,7 @@ def create_meeting(*, actor, board: Board, starts_at: datetime, place: str = "",
     try:
         with transaction.atomic():
             meeting = Meeting.objects.create(
-                board=board, starts_at=starts_at, place=place or board.place, video_url=video_url or board.video_url,
+                board=board, starts_at=starts_at, place=place or board.place, video_url=video_url,
                 duration_minutes=duration_minutes or board.duration_minutes, location=board.hospitals.first(),
             )
     except IntegrityError as exc:

@@ -77,6 +77,7 @@ def meeting_create(request, board_pk: int):
         try:
             meeting = meeting_services.create_meeting(
                 actor=request.user, board=board, starts_at=form.starts_at(), place=form.cleaned_data["place"],
+                video_url=form.cleaned_data["video_url"],
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
