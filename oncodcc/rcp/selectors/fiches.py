@@ -188,7 +188,7 @@ def meeting_mode_case(*, user, meeting_id: int, position: int) -> MeetingModeCas
         audit.record(actor=user, action=Action.ACCESS_DENIED, obj=meeting, details={"purpose": "meeting_mode"})
         raise AccessDenied("Le mode séance est réservé aux membres et au secrétariat de la RCP.")
     ids = list(
-        meeting.registrations.filter(status=Registration.Status.REGISTERED)
+        meeting.registrations.filter(status__in=Registration.ACTIVE_STATUSES)
         .order_by("position", "id").values_list("pk", flat=True)
     )
     runs = has_permission(user, RUN_MEETING, meeting.board)

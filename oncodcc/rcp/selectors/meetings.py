@@ -101,7 +101,7 @@ def get_board_page(*, user, board_id: int) -> BoardPage:
         "-is_coordinator", "practitioner__last_name", "practitioner__first_name"))
     upcoming = list(
         board.meetings.filter(starts_at__gte=timezone.now() - timedelta(hours=6))
-        .annotate(n_cases=Count("registrations", filter=Q(registrations__status=Registration.Status.REGISTERED)))
+        .annotate(n_cases=Count("registrations", filter=Q(registrations__status__in=Registration.ACTIVE_STATUSES)))
         .order_by("starts_at")[:UPCOMING_ON_BOARD_PAGE]
     )
     return BoardPage(
@@ -162,7 +162,7 @@ def calendar_week(*, user, week_of: date | None = None, show_all: bool = False) 
     meetings = (
         Meeting.objects.filter(starts_at__gte=start, starts_at__lt=end)
         .select_related("board")
-        .annotate(n_cases=Count("registrations", filter=Q(registrations__status=Registration.Status.REGISTERED)))
+        .annotate(n_cases=Count("registrations", filter=Q(registrations__status__in=Registration.ACTIVE_STATUSES)))
         .order_by("starts_at", "board__name")
     )
     meetings = meetings.filter(board__active=True) if show_all else meetings.filter(board__in=mine)
@@ -298,7 +298,7 @@ def get_meeting_page(*, user, meeting_id: int) -> MeetingPage:
         hidden = 0
     else:  # an administrator organising the meeting: how many cases, never who
         cases, inactive = [], []
-        hidden = meeting.registrations.filter(status=Registration.Status.REGISTERED).count()
+        hidden = meeting.registrations.filter(status__in=Registration.ACTIVE_STATUSES).count()
     page = MeetingPage(
         meeting=meeting, cases=cases, inactive_cases=inactive,
         panel=attendance_panel(meeting=meeting, can_edit=rights.runs), rights=rights,

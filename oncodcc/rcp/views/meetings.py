@@ -198,7 +198,7 @@ def reorder(request, pk: int):
         raise PermissionDenied("L'ordre de passage est tenu par le secrétariat et le coordonnateur de la RCP.")
     registration = get_object_or_404(
         Registration.objects.select_related("meeting__board"),
-        pk=_int(request.POST.get("registration")), meeting=meeting, status=Registration.Status.REGISTERED,
+        pk=_int(request.POST.get("registration")), meeting=meeting, status__in=Registration.ACTIVE_STATUSES,
     )
     offset = {"up": -1, "down": 1}.get(request.POST.get("direction", ""))
     errors: list[str] = []
