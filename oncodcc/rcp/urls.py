@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:board_pk>/seances/nouvelle/", meetings.meeting_create, name="meeting_create"),
     path("seances/<int:pk>/", meetings.meeting_detail, name="meeting_detail"),
     path("seances/<int:pk>/statut/", meetings.meeting_status, name="meeting_status"),
+    path("seances/<int:pk>/cloture/", meetings.meeting_close, name="meeting_close"),
     path("seances/<int:pk>/presences/", meetings.attendance, name="attendance"),
     path("seances/<int:pk>/presences/panneau/", meetings.attendance_panel, name="attendance_panel"),
     path("seances/<int:pk>/ordre/", meetings.reorder, name="reorder"),

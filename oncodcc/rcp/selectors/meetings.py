@@ -30,8 +30,8 @@ STATUS_ACTIONS = {
     (Meeting.Status.PLANNED, Meeting.Status.OPEN): ("Ouvrir la séance", "btn-success", ""),
     (Meeting.Status.PLANNED, Meeting.Status.CANCELLED): (
         "Annuler la séance", "btn-outline-danger", "Annuler cette séance ? Les inscrits devront être reportés."),
-    (Meeting.Status.OPEN, Meeting.Status.CLOSED): (
-        "Clôturer la séance", "btn-primary", "Clôturer la séance ? Les fiches non validées resteront en brouillon."),
+    # Closing opens the closing page (rcp:meeting_close): the undiscussed cases are dealt with there.
+    (Meeting.Status.OPEN, Meeting.Status.CLOSED): ("Clôturer la séance…", "btn-primary", ""),
     (Meeting.Status.CLOSED, Meeting.Status.OPEN): ("Rouvrir la séance", "btn-outline-secondary", ""),
     (Meeting.Status.CANCELLED, Meeting.Status.PLANNED): ("Rétablir la séance", "btn-outline-primary", ""),
 }
