@@ -180,7 +180,11 @@ def _validate(request, fiche: Fiche, *, expected_version: int, typed: FicheInput
         for message in exc.messages:
             messages.error(request, message)
         return redirect("rcp:fiche_detail", fiche.pk)
-    messages.success(request, f"Fiche validée et signée par {fiche.signer_name}.")
+    if fiche.is_editable:  # double signature: this was the first one
+        messages.success(request, f"Première signature enregistrée ({fiche.first_signer_name}) : un second médecin "
+                                  "habilité contresigne pour valider la fiche.")
+    else:
+        messages.success(request, f"Fiche validée et signée par {fiche.signer_name}.")
     return _after_write(request, reverse("rcp:fiche_detail", args=[fiche.pk]))
 
 

@@ -106,7 +106,8 @@ def meeting_detail(request, pk: int):
 def meeting_status(request, pk: int):
     meeting = _meeting_for(request, pk)
     status = request.POST.get("status", "")
-    if status == Meeting.Status.CLOSED:  # closing decides what becomes of the undiscussed cases first
+    if status == Meeting.Status.CLOSED and meeting.status == Meeting.Status.OPEN:
+        # Closing decides first what becomes of the undiscussed cases.
         return redirect("rcp:meeting_close", meeting.pk)
     if status not in Meeting.Status.values:
         messages.error(request, "Statut de séance inconnu.")
