@@ -42,8 +42,10 @@ class ClosingForm(forms.Form):
         self.initial.setdefault("new_time", meeting.board.start_time)
         self.initial.setdefault("new_date", (meeting.local_start + timedelta(days=7)).date())
         for registration in cases:
+            # The one-click button postpones every case: the per-case choices are then not needed.
             self.fields[f"case_{registration.pk}"] = forms.ChoiceField(
-                label="Décision", choices=CHOICES, initial=POSTPONE, widget=forms.RadioSelect)
+                label="Décision", choices=CHOICES, initial=POSTPONE, widget=forms.RadioSelect,
+                required=not self.postpones_all)
             self.fields[f"reason_{registration.pk}"] = forms.CharField(
                 label="Motif du retrait", required=False, max_length=300, validators=[no_control_characters],
                 widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}))
