@@ -36,7 +36,8 @@ def test_a_fiche_validated_in_the_browser_reaches_dpi_mailbox_and_dmp(page, live
     patient = f.PatientFactory(birth_name="Diffusion", birth_date=birth, sex="F", identity_status="QUAL",
                                ins_matricule=samples.nir(sex="F", birth_date=birth), ins_oid=OID_INS_NIR_TEST)
     PatientIdentifier.objects.create(patient=patient, system=hospital.oid, value="IPP-E2E", organisation=hospital)
-    meeting = f.MeetingFactory(board=board, starts_at=timezone.now() + timedelta(minutes=30), location=hospital)
+    # The meeting has just started (a fiche is never validated before its meeting's start).
+    meeting = f.MeetingFactory(board=board, starts_at=timezone.now() - timedelta(minutes=5), location=hospital)
     f.RegistrationFactory(meeting=meeting, patient=patient, requesting_doctor=coordinator.practitioner,
                           presenting_doctor=coordinator.practitioner, created_by=coordinator,
                           question="Quelle prise en charge adjuvante ?")
