@@ -30,4 +30,5 @@ urlpatterns = [
     path("fiches/<int:pk>/valider/", fiches.fiche_validate, name="fiche_validate"),
     path("fiches/<int:pk>/corriger/", fiches.fiche_correct, name="fiche_correct"),
     path("fiches/<int:pk>/impression/", fiches.fiche_print, name="fiche_print"),
+    path("codes/<str:list_id>/", fiches.code_suggestions_view, name="code_suggestions"),
 ]

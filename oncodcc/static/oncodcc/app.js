@@ -29,6 +29,7 @@
       if (form) { event.preventDefault(); form.requestSubmit(form.querySelector("[data-default-submit]") || undefined); }
     }
     if (event.altKey && (event.key === "ArrowRight" || event.key === "ArrowLeft")) {
+      if (event.repeat) { event.preventDefault(); return; }  // a held key must not skip cases
       var link = document.querySelector(event.key === "ArrowRight" ? "a[data-nav-next]" : "a[data-nav-prev]");
       if (link) { event.preventDefault(); link.click(); }
     }
