@@ -76,3 +76,14 @@ def test_meeting_mode_page_no_longer_embeds_the_value_sets(doctor_client, held_m
     html = doctor_client.get(case_url(held_meeting, 1)).content.decode()
     assert 'data-suggest-url="/rcp/codes/jdv-morphologie/"' in html
     assert html.count("<option") < 200  # the selects of the fiche only; the ~1,750 code options are gone
+
+
+def test_meeting_mode_puts_the_proposal_first_the_edit_page_keeps_the_form_order(doctor_client, held_meeting,
+                                                                                member_doctor):
+    cases = add_cases(held_meeting, member_doctor, 1)
+    draft = fiches.start(actor=member_doctor, registration=cases[0])
+    mode = doctor_client.get(case_url(held_meeting, 1)).content.decode()
+    assert mode.index('id="h-proposition"') < mode.index('id="h-motif"') < mode.index('id="h-commentaires"')
+    assert mode.count('id="h-proposition"') == 1
+    edit = doctor_client.get(reverse("rcp:fiche_edit", args=[draft.pk])).content.decode()
+    assert edit.index('id="h-motif"') < edit.index('id="h-proposition"') < edit.index('id="h-commentaires"')
