@@ -177,3 +177,21 @@ def test_a_postponed_draft_makes_the_new_registration_in_progress(meeting, regis
     assert new.fiches.filter(status=Fiche.Status.DRAFT).count() == 1
     registration.refresh_from_db()
     assert registration.status == Registration.Status.MOVED and registration.moved_to == new
+
+
+def test_migration_puts_existing_registrations_in_the_state_of_their_fiche(meeting, member_doctor):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    step = import_module("oncodcc.rcp.migrations.0003_postponement_signature")
+    validated, drafted, bare = (f.RegistrationFactory(meeting=meeting) for _ in range(3))
+    f.mark_validated(f.complete_fiche(validated, created_by=member_doctor), by=member_doctor)
+    f.complete_fiche(drafted, created_by=member_doctor)
+    withdrawn = f.RegistrationFactory(meeting=meeting, status=Registration.Status.WITHDRAWN)
+    step.follow_fiches(apps, None)
+    states = {r.pk: r.status for r in Registration.objects.all()}
+    assert states == {validated.pk: "discussed", drafted.pk: "in_progress", bare.pk: "registered",
+                      withdrawn.pk: "withdrawn"}
+    step.back_to_registered(apps, None)
+    assert set(Registration.objects.exclude(pk=withdrawn.pk).values_list("status", flat=True)) == {"registered"}
