@@ -219,3 +219,19 @@ def test_the_meeting_page_links_to_the_closing_page_without_a_browser_confirm(cl
     page = client.get(reverse("rcp:meeting_detail", args=[held_meeting.pk])).content.decode()
     assert reverse("rcp:meeting_close", args=[held_meeting.pk]) in page
     assert "resteront en brouillon" not in page
+
+
+def test_a_member_cannot_create_the_target_meeting_and_gets_a_form_error(client, held_meeting, cases,
+                                                                         member_doctor):
+    client.force_login(member_doctor)  # runs the meeting (member), does not organise the board
+    when = (held_meeting.local_start + timedelta(days=7)).date()
+    response = client.post(reverse("rcp:meeting_close", args=[held_meeting.pk]),
+                           {"action": "postpone_all", "target": "new", "new_date": when.isoformat(),
+                            "new_time": "17:00"})
+    assert response.status_code == 400
+    assert "Seuls le coordonnateur et le secrétariat de la RCP créent une séance" in response.content.decode()
+    assert Meeting.objects.filter(board=held_meeting.board).count() == 1
+    held_meeting.refresh_from_db()
+    assert held_meeting.status == Meeting.Status.OPEN
+    assert all(Registration.objects.get(pk=r.pk).is_active for r in cases)
+    assert not AuditEvent.objects.filter(action__in=["registration.move", "meeting.close"]).exists()

@@ -255,6 +255,12 @@ def meeting_close(request, pk: int):
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
+            except PermissionDenied:
+                if form.new_target_at() is None or not page.sees_cases:
+                    raise
+                # A member who runs the meeting may close it, but only the board's staff create meetings.
+                form.add_error("new_date", "Seuls le coordonnateur et le secrétariat de la RCP créent une séance : "
+                                           "choisissez une séance planifiée ou demandez-leur d'en créer une.")
             else:
                 messages.success(request, closing_message(closing))
                 return redirect(_meeting_url(meeting))
