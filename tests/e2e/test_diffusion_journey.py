@@ -57,6 +57,9 @@ def test_a_fiche_validated_in_the_browser_reaches_dpi_mailbox_and_dmp(page, live
         for practitioner in (coordinator.practitioner, radiotherapist, pathologist):
             panel.locator(f"#present-{meeting.pk}-{practitioner.pk}").check()
             expect(page.locator(f"#present-{meeting.pk}-{practitioner.pk}")).to_be_checked()
+        # The last presence is saved (htmx swapped the panel) before the fiche is started: SQLite's in-memory
+        # database of the live server does not take two writers at once.
+        expect(page.locator("#attendance-panel").get_by_text("Quorum atteint")).to_be_visible()
         page.get_by_role("button", name="Commencer la fiche").click()
         page.get_by_role("group", name="Découvert par dépistage").get_by_label("Non").check()
         page.get_by_role("group", name="Phase").get_by_label("Phase initiale du cancer").check()
