@@ -98,6 +98,7 @@ def _registration_follows(registration: Registration, status: str) -> None:
         Registration.objects.filter(pk=registration.pk).update(status=status)
         registration.status = status
 
+
 def _check_edit(actor, fiche_or_registration) -> None:
     if not has_permission(actor, EDIT, fiche_or_registration.patient):
         raise PermissionDenied("Vous n'avez pas accès à ce dossier.")
