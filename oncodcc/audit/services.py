@@ -38,6 +38,7 @@ class Action:
     FICHE_PRINT = "fiche.print"
     FICHE_VALIDATE = "fiche.validate"
     FICHE_CORRECT = "fiche.correct"
+    FICHE_FIRST_SIGN = "fiche.first_sign"  # double signature: the first of the two signers
     CAREPLAN_CREATE = "careplan.create"
     CAREPLAN_UPDATE = "careplan.update"
     CAREPLAN_VALIDATE = "careplan.validate"
@@ -71,6 +72,7 @@ class Action:
     ADMIN_DELETE = "admin.delete"
     MEETING_VIEW = "meeting.view"
     MEETING_UPDATE = "meeting.update"
+    MEETING_CLOSE = "meeting.close"  # closing with the undiscussed cases postponed, withdrawn or kept
     ATTENDANCE_UPDATE = "meeting.attendance"
     LOGIN = "auth.login"
     LOGOUT = "auth.logout"

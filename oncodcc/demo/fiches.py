@@ -114,4 +114,8 @@ def write_fiches(registrations: list[tuple[Registration, Case, int]], participan
     Tumour.objects.bulk_create(tumours, batch_size=500)
     ProposedTreatment.objects.bulk_create(treatments, batch_size=500)
     FurtherTest.objects.bulk_create(tests, batch_size=500)
+    # A registration follows its fiche (rcp.services.fiches): these past cases were discussed.
+    discussed = [r.pk for r, _, _ in registrations]
+    for start in range(0, len(discussed), 500):
+        Registration.objects.filter(pk__in=discussed[start:start + 500]).update(status=Registration.Status.DISCUSSED)
     stats.fiches = len(fiches)

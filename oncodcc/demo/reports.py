@@ -53,7 +53,7 @@ def file_reports(*, region, rng: random.Random, today) -> int:
     """One or two reports per patient registered in the coming weeks to a board with a report catalogue."""
     horizon = timezone.now() + timedelta(days=HORIZON_DAYS)
     keys = {board.pk: region.specs[board.pk].key for board in region.boards}
-    registrations = (Registration.objects.filter(status=Registration.Status.REGISTERED,
+    registrations = (Registration.objects.filter(status__in=Registration.ACTIVE_STATUSES,
                                                  meeting__starts_at__gte=timezone.now() - timedelta(hours=12),
                                                  meeting__starts_at__lte=horizon)
                      .select_related("patient", "meeting").order_by("meeting__starts_at", "position"))

@@ -39,7 +39,7 @@ def home(request):
         mine |= Q(requesting_doctor_id=user.practitioner_id) | Q(presenting_doctor_id=user.practitioner_id)
     visible = accessible_patients(user).values("pk")
     my_cases = (
-        Registration.objects.filter(mine, patient__in=visible, status=Registration.Status.REGISTERED,
+        Registration.objects.filter(mine, patient__in=visible, status__in=Registration.ACTIVE_STATUSES,
                                     meeting__starts_at__gte=now - timezone.timedelta(days=1))
         .select_related("patient", "meeting__board").order_by("meeting__starts_at", "position")[:15]
     )

@@ -31,7 +31,7 @@ def my_patients_in_rcp(user) -> list[PatientProposal]:
         return []
     named = Registration.objects.filter(
         Q(requesting_doctor_id=user.practitioner_id) | Q(presenting_doctor_id=user.practitioner_id),
-        status=Registration.Status.REGISTERED,
+        status__in=Registration.ACTIVE_STATUSES,
     ).values("patient_id")
     latest = (Fiche.objects.filter(patient_id=OuterRef("pk"), status=Fiche.Status.VALIDATED)
               .order_by("-validated_at", "-pk").values("pk")[:1])

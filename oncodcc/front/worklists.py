@@ -32,14 +32,14 @@ def incomplete_registrations(boards, visible, now) -> list[Registration]:
     """Secretary: cases registered in the coming meetings whose file is not complete yet."""
     return list(
         Registration.objects.filter(meeting__board__in=boards, patient__in=visible, complete_file=False,
-                                    status=Registration.Status.REGISTERED, meeting__starts_at__gte=now)
+                                    status__in=Registration.ACTIVE_STATUSES, meeting__starts_at__gte=now)
         .exclude(meeting__status=Meeting.Status.CANCELLED)
         .select_related("patient", "meeting__board").order_by("meeting__starts_at", "position")[:LIMIT])
 
 
 def meetings_to_prepare(boards, now) -> list[MeetingToPrepare]:
     """Secretary: the coming week's meetings with their number of cases and of incomplete files (no patient)."""
-    active = Q(registrations__status=Registration.Status.REGISTERED)
+    active = Q(registrations__status__in=Registration.ACTIVE_STATUSES)
     meetings = (
         Meeting.objects.filter(board__in=boards, status=Meeting.Status.PLANNED, starts_at__gte=now,
                                starts_at__lte=now + timedelta(days=PREPARE_DAYS))
@@ -54,7 +54,7 @@ def meetings_to_close(boards, now) -> list[Meeting]:
     candidates = (
         Meeting.objects.filter(board__in=boards, status__in=(Meeting.Status.PLANNED, Meeting.Status.OPEN),
                                starts_at__lt=now - CLOSE_GRACE, starts_at__gte=now - timedelta(days=60))
-        .annotate(cases=Count("registrations", filter=Q(registrations__status=Registration.Status.REGISTERED)))
+        .annotate(cases=Count("registrations", filter=Q(registrations__status__in=Registration.ACTIVE_STATUSES)))
         .select_related("board").order_by("starts_at"))
     return [m for m in candidates if now > m.starts_at + timedelta(minutes=m.duration_minutes) + CLOSE_GRACE][:LIMIT]
 

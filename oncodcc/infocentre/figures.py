@@ -43,9 +43,13 @@ APART = [
     ("corrections", "Corrections de fiches RCP", "Validations d'une nouvelle version (correction) d'une fiche RCP."),
     ("pps_updates", "Mises à jour de PPS", "Validations d'une nouvelle version d'un PPS."),
     ("ppac", "PPAC", "Programmes personnalisés de l'après-cancer validés dans l'année (première validation)."),
+    ("postponed", "Dossiers reportés",
+     "Inscriptions reportées à une autre séance (à la clôture d'une séance, faute de quorum ou à la main), comptées "
+     "à la date de la séance d'origine, à l'heure de Paris."),
 ]
 ROLLUP_KIND = {"meetings": Kind.MEETING_HELD, "fiches": Kind.FICHE, "pps": Kind.PPS,
-               "corrections": Kind.FICHE_CORRECTION, "pps_updates": Kind.PPS_UPDATE, "ppac": Kind.PPAC}
+               "corrections": Kind.FICHE_CORRECTION, "pps_updates": Kind.PPS_UPDATE, "ppac": Kind.PPAC,
+               "postponed": Kind.POSTPONED}
 SCOPE_NOTES = {
     "mine": "Votre activité : les fiches RCP que vous avez signées ou demandées, les séances où elles ont été "
             "validées et les PPS/PPAC que vous avez validés ou dont vous êtes le médecin référent. Les comptes et "
@@ -180,5 +184,6 @@ def _own_activity(year: int, user) -> dict[str, int | None]:
         "pps": plans.filter(kind=CarePlan.Kind.PPS, version_number=1).count(),
         "pps_updates": plans.filter(kind=CarePlan.Kind.PPS, version_number__gt=1).count(),
         "ppac": plans.filter(kind=CarePlan.Kind.PPAC, version_number=1).count(),
+        "postponed": None,  # a board's matter, not a doctor's own activity
         "active_users": None, "new_users": None, "new_patients": None, "patients_total": None,
     }

@@ -14,6 +14,7 @@ class Kind(models.TextChoices):
     PPS = "pps", _("PPS validés (première validation)")
     PPS_UPDATE = "pps_update", _("mises à jour de PPS validées")
     PPAC = "ppac", _("PPAC validés (première validation)")
+    POSTPONED = "postponed", _("dossiers reportés à une autre séance")
 
 
 class DailyActivity(models.Model):

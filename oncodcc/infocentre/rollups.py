@@ -7,7 +7,9 @@ loader). Both paths follow the same definitions, so that the figures never depen
 - a meeting is *held* when at least one of its cases has a validated fiche: it counts once, on the meeting's day
   (Europe/Paris), whenever its first fiche is validated;
 - a PPS counts on the day of its first validation, its updates apart, the PPAC apart;
-- a patient is *discussed* on a board in a year when a fiche of theirs is first validated that year.
+- a patient is *discussed* on a board in a year when a fiche of theirs is first validated that year;
+- a case is *postponed* when its registration is moved to another meeting (at closing, for want of quorum, or by
+  hand): it counts once, on the day (Europe/Paris) of the meeting it was postponed from, for that meeting's board.
 """
 
 from datetime import date, datetime
@@ -22,7 +24,7 @@ from oncodcc.audit import services as audit
 from oncodcc.audit.models import AuditEvent
 from oncodcc.audit.services import Action
 from oncodcc.careplans.models import CarePlan
-from oncodcc.rcp.models import PARIS, Fiche, Meeting
+from oncodcc.rcp.models import PARIS, Fiche, Meeting, Registration
 
 from .models import DailyActivity, DiscussedPatient, Kind, SignInDay
 
@@ -64,6 +66,11 @@ def on_fiche_validated(*, fiche: Fiche) -> None:
     DiscussedPatient.objects.get_or_create(year=day.year, board_id=meeting.board_id, patient_id=fiche.patient_id)
     if not _first_validations(registration__meeting_id=meeting.pk).exclude(pk=fiche.pk).exists():
         bump(day=paris_day(meeting.starts_at), board_id=meeting.board_id, kind=Kind.MEETING_HELD)
+
+
+def on_case_postponed(*, registration: Registration) -> None:
+    meeting = registration.meeting
+    bump(day=paris_day(meeting.starts_at), board_id=meeting.board_id, kind=Kind.POSTPONED)
 
 
 def care_plan_kind(kind: str, version_number: int) -> str:
@@ -114,6 +121,9 @@ def _facts(year: int | None) -> dict[str, list[tuple[date, int | None, int]]]:
         Kind.FICHE: _counted(fiches.filter(version_number=1), instant="validated_at", board=board),
         Kind.FICHE_CORRECTION: _counted(fiches.filter(version_number__gt=1), instant="validated_at", board=board),
         Kind.MEETING_HELD: _counted(held, instant="starts_at", board="board_id"),
+        Kind.POSTPONED: _counted(Registration.objects.filter(status=Registration.Status.MOVED,
+                                                             **within("meeting__starts_at")),
+                                 instant="meeting__starts_at", board="meeting__board_id"),
         Kind.PPS: _counted(plans.filter(kind=CarePlan.Kind.PPS, version_number=1), instant="validated_at",
                            board=plan_board),
         Kind.PPS_UPDATE: _counted(plans.filter(kind=CarePlan.Kind.PPS, version_number__gt=1),

@@ -22,7 +22,7 @@ FEED_FUTURE_DAYS = 400
 def _meetings(start: datetime, end: datetime):
     return (Meeting.objects.filter(starts_at__gte=start, starts_at__lt=end)
             .select_related("board", "location")
-            .annotate(n_cases=Count("registrations", filter=Q(registrations__status=Registration.Status.REGISTERED)))
+            .annotate(n_cases=Count("registrations", filter=Q(registrations__status__in=Registration.ACTIVE_STATUSES)))
             .order_by("starts_at", "board__name"))
 
 

@@ -52,7 +52,7 @@ def initials(patient) -> str:
 
 
 def masked_cases(meeting: Meeting) -> list[MaskedCase]:
-    registrations = list(meeting.registrations.filter(status=Registration.Status.REGISTERED)
+    registrations = list(meeting.registrations.filter(status__in=Registration.ACTIVE_STATUSES)
                          .select_related("patient").order_by("position", "pk"))
     discussed_before = set(
         Fiche.objects.filter(patient_id__in=[r.patient_id for r in registrations],

@@ -201,6 +201,7 @@ ACTION_LABELS = {
     Action.FICHE_PRINT: "Impression d'une fiche RCP",
     Action.FICHE_VALIDATE: "Validation (signature) d'une fiche RCP",
     Action.FICHE_CORRECT: "Correction d'une fiche RCP (nouvelle version)",
+    Action.FICHE_FIRST_SIGN: "Première signature d'une fiche RCP (double signature)",
     Action.CAREPLAN_CREATE: "Création d'un programme personnalisé de soins",
     Action.CAREPLAN_UPDATE: "Saisie d'un programme personnalisé de soins",
     Action.CAREPLAN_VALIDATE: "Validation d'un programme personnalisé de soins",

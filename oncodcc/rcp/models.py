@@ -25,6 +25,10 @@ class Board(models.Model):
         WEEKLY = "weekly", _("Toutes les N semaines")
         MONTHLY = "monthly", _("Mensuelle (Nᵉ jour de la semaine du mois)")
 
+    class Signers(models.TextChoices):
+        COORDINATORS = "coordinators", _("le coordonnateur seulement")
+        PRESENT_DOCTORS = "present", _("le coordonnateur ou un médecin présent à la séance")
+
     class Weekday(models.IntegerChoices):
         MONDAY = 0, _("lundi")
         TUESDAY = 1, _("mardi")
@@ -81,6 +85,14 @@ class Board(models.Model):
     )
     registration_deadline_hours = models.PositiveSmallIntegerField(
         _("clôture des inscriptions (heures avant la séance)"), default=48
+    )
+    # Signature rules (rcp.policy.can_sign and services.fiches.validate enforce them).
+    signers = models.CharField(
+        _("qui valide les fiches"), max_length=20, choices=Signers.choices, default=Signers.PRESENT_DOCTORS,
+    )
+    double_signature = models.BooleanField(
+        _("double signature"), default=False,
+        help_text=_("Un second médecin habilité contresigne la fiche avant qu'elle soit validée."),
     )
     active = models.BooleanField(_("active"), default=True)
 
@@ -223,8 +235,13 @@ class Registration(LockVersioned):
 
     class Status(models.TextChoices):
         REGISTERED = "registered", _("inscrit")
+        IN_PROGRESS = "in_progress", _("en cours")  # a draft fiche exists
+        DISCUSSED = "discussed", _("discuté")  # its fiche is validated
         WITHDRAWN = "withdrawn", _("retiré")
         MOVED = "moved", _("reporté")
+
+    # The case is on the meeting's list (the relations it opens hold): not withdrawn, not postponed.
+    ACTIVE_STATUSES = (Status.REGISTERED, Status.IN_PROGRESS, Status.DISCUSSED)
 
     meeting = models.ForeignKey(Meeting, verbose_name=_("séance"), on_delete=models.PROTECT, related_name="registrations")
     patient = models.ForeignKey(
@@ -263,7 +280,7 @@ class Registration(LockVersioned):
 
     @property
     def is_active(self) -> bool:
-        return self.status == self.Status.REGISTERED
+        return self.status in self.ACTIVE_STATUSES
 
 
 class Fiche(LockVersioned):
@@ -331,6 +348,13 @@ class Fiche(LockVersioned):
         on_delete=models.PROTECT, related_name="+", editable=False,
     )
     signer_name = models.CharField(max_length=200, blank=True, editable=False)
+    # Double signature (Board.double_signature): the first signer, until a second one validates the fiche.
+    first_signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("première signature"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+", editable=False,
+    )
+    first_signed_at = models.DateTimeField(_("première signature le"), null=True, blank=True, editable=False)
+    first_signer_name = models.CharField(max_length=200, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -6,7 +6,8 @@ with a patient that the RCP creates, so that the patient policy never imports th
 - Organising a board (coordinator, secretaries, and the 3C/DSRC administrators over it) means its meetings,
   their status and the order of the list: administrators see the schedule and how many cases are listed, never
   the cases themselves unless they are also practitioners of the board.
-- A fiche is signed by the board's coordinator or a doctor present at the meeting.
+- A fiche is signed by the board's coordinator or, unless the board reserves it to its coordinator
+  (Board.signers), a doctor present at the meeting; double signature asks two of them (services.fiches).
 - A fiche is read by whoever opens its patient's record once validated (the GP included); a draft only by
   those who work on the case (not the GP's reading relation).
 """
@@ -28,7 +29,7 @@ VIEW_FICHE = "fiche.view"
 
 
 def _active_registrations():
-    return Registration.objects.filter(status=Registration.Status.REGISTERED)
+    return Registration.objects.filter(status__in=Registration.ACTIVE_STATUSES)
 
 
 def _member_boards(user) -> QuerySet[Board]:
@@ -144,13 +145,17 @@ def runs_meeting(user, board: Board) -> bool:
 
 @register(SIGN_FICHE, "Signer (valider) une fiche RCP")
 def can_sign(user, fiche) -> bool:
-    """The board's coordinator, or a doctor present at the meeting, signs the fiche."""
+    """The board's signature rule (Board.signers): its coordinator always; a doctor present at the meeting
+    unless the board reserves the signature to its coordinator. With double signature, each of the two
+    signers must hold this permission."""
     if not is_signed_in(user) or not getattr(user, "practitioner_id", None) or fiche is None:
         return False
     meeting = fiche.registration.meeting
     if BoardMember.objects.filter(board_id=meeting.board_id, practitioner_id=user.practitioner_id,
                                   is_coordinator=True).exists():
         return True
+    if meeting.board.signers == Board.Signers.COORDINATORS:
+        return False
     return Attendance.objects.filter(meeting=meeting, practitioner_id=user.practitioner_id).exists()
 
 

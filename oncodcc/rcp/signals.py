@@ -7,3 +7,6 @@ from django.dispatch import Signal
 
 # kwargs: fiche (the fiche RCP just validated: a first version or a correction).
 fiche_validated = Signal()
+
+# kwargs: registration (the case postponed, now "reporté"), new (its registration on the later meeting).
+case_postponed = Signal()

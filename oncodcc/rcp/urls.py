@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:board_pk>/seances/nouvelle/", meetings.meeting_create, name="meeting_create"),
     path("seances/<int:pk>/", meetings.meeting_detail, name="meeting_detail"),
     path("seances/<int:pk>/statut/", meetings.meeting_status, name="meeting_status"),
+    path("seances/<int:pk>/cloture/", meetings.meeting_close, name="meeting_close"),
     path("seances/<int:pk>/presences/", meetings.attendance, name="attendance"),
     path("seances/<int:pk>/presences/panneau/", meetings.attendance_panel, name="attendance_panel"),
     path("seances/<int:pk>/ordre/", meetings.reorder, name="reorder"),
@@ -29,4 +30,5 @@ urlpatterns = [
     path("fiches/<int:pk>/valider/", fiches.fiche_validate, name="fiche_validate"),
     path("fiches/<int:pk>/corriger/", fiches.fiche_correct, name="fiche_correct"),
     path("fiches/<int:pk>/impression/", fiches.fiche_print, name="fiche_print"),
+    path("codes/<str:list_id>/", fiches.code_suggestions_view, name="code_suggestions"),
 ]

@@ -124,8 +124,12 @@ def test_past_meetings_have_validated_fiches_that_pass_the_national_rules(region
         for tumour in fiche.tumours.all():
             assert tumour.topography in vs.get(vs.TOPOGRAPHY) and tumour.morphology in vs.get(vs.MORPHOLOGY)
         assert all(t.code in vs.get(vs.TREATMENT_TYPE) for t in fiche.treatments.all())
+    # Each registration follows its fiche: the past cases are discussed, the upcoming ones registered.
+    assert set(Registration.objects.filter(meeting__in=past).values_list("status", flat=True)) == {
+        Registration.Status.DISCUSSED}
     upcoming = Registration.objects.filter(meeting__starts_at__date__gte=today)
     assert upcoming.exists() and not Fiche.objects.filter(registration__in=upcoming).exists()
+    assert set(upcoming.values_list("status", flat=True)) == {Registration.Status.REGISTERED}
     assert all(r.question and r.case_summary for r in upcoming)
 
 

@@ -36,7 +36,8 @@ def test_a_fiche_validated_in_the_browser_reaches_dpi_mailbox_and_dmp(page, live
     patient = f.PatientFactory(birth_name="Diffusion", birth_date=birth, sex="F", identity_status="QUAL",
                                ins_matricule=samples.nir(sex="F", birth_date=birth), ins_oid=OID_INS_NIR_TEST)
     PatientIdentifier.objects.create(patient=patient, system=hospital.oid, value="IPP-E2E", organisation=hospital)
-    meeting = f.MeetingFactory(board=board, starts_at=timezone.now() + timedelta(minutes=30), location=hospital)
+    # The meeting has just started (a fiche is never validated before its meeting's start).
+    meeting = f.MeetingFactory(board=board, starts_at=timezone.now() - timedelta(minutes=5), location=hospital)
     f.RegistrationFactory(meeting=meeting, patient=patient, requesting_doctor=coordinator.practitioner,
                           presenting_doctor=coordinator.practitioner, created_by=coordinator,
                           question="Quelle prise en charge adjuvante ?")
@@ -56,6 +57,9 @@ def test_a_fiche_validated_in_the_browser_reaches_dpi_mailbox_and_dmp(page, live
         for practitioner in (coordinator.practitioner, radiotherapist, pathologist):
             panel.locator(f"#present-{meeting.pk}-{practitioner.pk}").check()
             expect(page.locator(f"#present-{meeting.pk}-{practitioner.pk}")).to_be_checked()
+        # The last presence is saved (htmx swapped the panel) before the fiche is started: SQLite's in-memory
+        # database of the live server does not take two writers at once.
+        expect(page.locator("#attendance-panel").get_by_text("Quorum atteint")).to_be_visible()
         page.get_by_role("button", name="Commencer la fiche").click()
         page.get_by_role("group", name="Découvert par dépistage").get_by_label("Non").check()
         page.get_by_role("group", name="Phase").get_by_label("Phase initiale", exact=True).check()

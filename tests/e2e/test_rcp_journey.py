@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from oncodcc.rcp.models import Fiche
+from oncodcc.rcp.models import Fiche, Meeting
 from tests import factories as f
 from tests.e2e.pickers import pick
 
@@ -46,7 +46,8 @@ def test_secretary_registers_doctor_validates_dpo_audits(page, live_server, logi
     page.get_by_role("button", name="Inscrire le patient").click()
     expect(page.get_by_text("Dubois-Lefèvre", exact=False).first).to_be_visible()
 
-    # --- the coordinator runs the meeting ---
+    # --- an hour later, the coordinator runs the meeting (a fiche is never validated before its start) ---
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=timezone.now() - timedelta(minutes=1))
     login(page, "dr.coord")
     page.get_by_role("link", name="RCP Sein Démo").first.click()
     page.get_by_role("link", name="Mode RCP").click()

@@ -38,7 +38,7 @@ def test_refresh_then_json_table_and_csv(activity):
     assert data["scope"] == "region" and data["previous_year"] == 2024
     assert figures["meetings"] == {"key": "meetings", "label": "Séances de RCP", "value": 2, "previous": 1,
                                    "change": 1, "change_percent": 100.0}
-    assert [row["key"] for row in data["apart"]] == ["corrections", "pps_updates", "ppac"]
+    assert [row["key"] for row in data["apart"]] == ["corrections", "pps_updates", "ppac", "postponed"]
     rows = list(csv.reader(io.StringIO(run("--year", "2025", "--format", "csv", "--scope", "territory:SUD"))))
     assert rows[0] == ["indicateur", "libellé", "2025", "2024", "évolution", "évolution (%)"]
     assert rows[1] == ["meetings", "Séances de RCP", "0", "1", "-1", "-100.0"]

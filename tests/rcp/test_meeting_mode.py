@@ -46,7 +46,11 @@ def test_navigation_between_cases(client, meeting, cases):
     assert "Dossier 1 / 3" in html
     assert f'href="{case_url(meeting, 2)}" data-nav-next' in html
     assert "data-nav-prev" not in html
-    assert cases[0].patient.display_name in html and cases[1].patient.display_name not in html
+    # The patient shown is the first; the case list beside the fiche names every case and marks the current one.
+    card = html.split('class="card patient-card"')[1].split("</div></div>")[0]
+    assert cases[0].patient.display_name in card and cases[1].patient.display_name not in card
+    assert f'href="{case_url(meeting, 1)}" aria-current="true"' in html
+    assert all(c.patient.display_name in html for c in cases)
 
     html = client.get(case_url(meeting, 2)).content.decode()
     assert "Dossier 2 / 3" in html
@@ -143,12 +147,13 @@ def test_query_count_does_not_grow_with_the_number_of_cases(client, meeting, mem
     regs = add_cases(meeting, member_doctor, 3)
     for reg in regs:
         services.start(actor=member_doctor, registration=reg)
-    with django_assert_max_num_queries(30):
+    # The case list beside the fiche costs a constant 6: one read, and one audit insert for the patients listed.
+    with django_assert_max_num_queries(36):
         assert client.get(case_url(meeting, 2)).status_code == 200
     small = _queries(client, case_url(meeting, 2))
     more = add_cases(meeting, member_doctor, 7)
     for reg in more:
         services.start(actor=member_doctor, registration=reg)
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(36):
         assert client.get(case_url(meeting, 2)).status_code == 200
     assert _queries(client, case_url(meeting, 2)) == small

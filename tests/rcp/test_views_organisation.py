@@ -244,7 +244,11 @@ def test_status_buttons_follow_the_allowed_transitions(client, secretary, meetin
     meeting.refresh_from_db()
     assert meeting.status == Meeting.Status.OPEN
     assert "Clôturer la séance" in response.content.decode()
-    client.post(url, {"status": "closed"})
+    # Closing an open meeting goes through the closing page (what becomes of the undiscussed cases).
+    assert client.post(url, {"status": "closed"})["Location"] == reverse("rcp:meeting_close", args=[meeting.pk])
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.OPEN
+    client.post(reverse("rcp:meeting_close", args=[meeting.pk]), {"action": "close"})
     meeting.refresh_from_db()
     assert meeting.status == Meeting.Status.CLOSED
     assert "Rouvrir la séance" in client.get(reverse("rcp:meeting_detail", args=[meeting.pk])).content.decode()
@@ -411,5 +415,5 @@ def test_meeting_status_returns_to_a_safe_next(client, meeting, coordinator):
     assert response["Location"] == back
     meeting.refresh_from_db()
     assert meeting.status == "open"
-    response = client.post(f"/rcp/seances/{meeting.pk}/statut/", {"status": "closed", "next": "https://evil.example/"})
+    response = client.post(f"/rcp/seances/{meeting.pk}/statut/", {"status": "cancelled", "next": "https://evil.example/"})
     assert response["Location"] == f"/rcp/seances/{meeting.pk}/"

@@ -7,11 +7,11 @@ signature), whose errors are mapped back onto the fields with `FicheEditor.add_s
 """
 
 from datetime import date
-from functools import cache
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 from django.utils.text import capfirst
@@ -88,17 +88,28 @@ class CodeInput(forms.TextInput):
         super().__init__(attrs={"list": list_id, "autocomplete": "off", "spellcheck": "false"})
 
 
-@cache
-def _datalist(valueset: str, list_id: str) -> SafeString:
-    options = format_html_join(
-        "", '<option value="{}">{} — {}</option>', ((c.code, c.code, c.label) for c in vs.get(valueset).concepts)
-    )
-    return SafeString(f'<datalist id="{list_id}">{options}</datalist>')
+SUGGESTION_LISTS = {TOPOGRAPHY_LIST_ID: vs.TOPOGRAPHY, MORPHOLOGY_LIST_ID: vs.MORPHOLOGY}
+SUGGESTIONS_SHOWN = 30
 
 
 def code_datalists() -> SafeString:
-    """The CIM-10 topographies and CIM-O-3 morphologies as <datalist>s, built once per process."""
-    return SafeString(_datalist(vs.TOPOGRAPHY, TOPOGRAPHY_LIST_ID) + _datalist(vs.MORPHOLOGY, MORPHOLOGY_LIST_ID))
+    """The (empty) <datalist>s of the CIM-10 topographies and CIM-O-3 morphologies: fiche.js fills them from
+    rcp:code_suggestions as the user types, instead of sending ~1,750 options in every page."""
+    return format_html_join(
+        "", '<datalist id="{}" data-suggest-url="{}"></datalist>',
+        ((list_id, reverse("rcp:code_suggestions", args=[list_id])) for list_id in SUGGESTION_LISTS),
+    )
+
+
+def code_suggestions(list_id: str, query: str) -> list[tuple[str, str]]:
+    """(code, display) of the value set whose code starts with, or whose label contains, what was typed."""
+    typed = " ".join(query.split()).casefold()[:40]
+    if not typed:
+        return []
+    concepts = vs.get(SUGGESTION_LISTS[list_id]).concepts
+    by_code = [c for c in concepts if c.code.casefold().startswith(typed)]
+    by_label = [c for c in concepts if typed in c.label.casefold() and c not in by_code]
+    return [(c.code, c.label) for c in [*by_code, *by_label][:SUGGESTIONS_SHOWN]]
 
 
 def _style(form: forms.Form) -> None:

@@ -18,6 +18,7 @@ from oncodcc.terminology import valuesets as vs
 
 from ..models import Fiche, Meeting, ProposedTreatment, Registration
 from ..policy import RUN_MEETING, VIEW_CASES, VIEW_FICHE
+from .case_rows import CaseRow, case_rows
 
 PREVIOUS_FICHES_SHOWN = 10
 
@@ -161,6 +162,7 @@ class MeetingModeCase:
     reports: list[Document] = field(default_factory=list)
     can_edit: bool = False
     runs_meeting: bool = False  # may open the meeting (staff or permanent member)
+    cases: list[CaseRow] = field(default_factory=list)  # the case list beside the fiche
 
     @property
     def total(self) -> int:
@@ -192,7 +194,7 @@ def meeting_mode_case(*, user, meeting_id: int, position: int) -> MeetingModeCas
         audit.record(actor=user, action=Action.ACCESS_DENIED, obj=meeting, details={"purpose": "meeting_mode"})
         raise AccessDenied("Le mode séance est réservé aux membres et au secrétariat de la RCP.")
     ids = list(
-        meeting.registrations.filter(status=Registration.Status.REGISTERED)
+        meeting.registrations.filter(status__in=Registration.ACTIVE_STATUSES)
         .order_by("position", "id").values_list("pk", flat=True)
     )
     runs = has_permission(user, RUN_MEETING, meeting.board)
@@ -226,4 +228,5 @@ def meeting_mode_case(*, user, meeting_id: int, position: int) -> MeetingModeCas
         meeting=meeting, registration_ids=ids, position=position, registration=registration,
         draft=draft, validated=validated, previous_fiches=previous, reports=reports,
         can_edit=has_permission(user, EDIT, registration.patient), runs_meeting=runs,
+        cases=case_rows(user=user, meeting=meeting, active_ids=ids),
     )

@@ -30,8 +30,8 @@ STATUS_ACTIONS = {
     (Meeting.Status.PLANNED, Meeting.Status.OPEN): ("Ouvrir la séance", "btn-success", ""),
     (Meeting.Status.PLANNED, Meeting.Status.CANCELLED): (
         "Annuler la séance", "btn-outline-danger", "Annuler cette séance ? Les inscrits devront être reportés."),
-    (Meeting.Status.OPEN, Meeting.Status.CLOSED): (
-        "Clôturer la séance", "btn-primary", "Clôturer la séance ? Les fiches non validées resteront en brouillon."),
+    # Closing opens the closing page (rcp:meeting_close): the undiscussed cases are dealt with there.
+    (Meeting.Status.OPEN, Meeting.Status.CLOSED): ("Clôturer la séance…", "btn-primary", ""),
     (Meeting.Status.CLOSED, Meeting.Status.OPEN): ("Rouvrir la séance", "btn-outline-secondary", ""),
     (Meeting.Status.CANCELLED, Meeting.Status.PLANNED): ("Rétablir la séance", "btn-outline-primary", ""),
 }
@@ -101,7 +101,7 @@ def get_board_page(*, user, board_id: int) -> BoardPage:
         "-is_coordinator", "practitioner__last_name", "practitioner__first_name"))
     upcoming = list(
         board.meetings.filter(starts_at__gte=timezone.now() - timedelta(hours=6))
-        .annotate(n_cases=Count("registrations", filter=Q(registrations__status=Registration.Status.REGISTERED)))
+        .annotate(n_cases=Count("registrations", filter=Q(registrations__status__in=Registration.ACTIVE_STATUSES)))
         .order_by("starts_at")[:UPCOMING_ON_BOARD_PAGE]
     )
     return BoardPage(
@@ -162,7 +162,7 @@ def calendar_week(*, user, week_of: date | None = None, show_all: bool = False) 
     meetings = (
         Meeting.objects.filter(starts_at__gte=start, starts_at__lt=end)
         .select_related("board")
-        .annotate(n_cases=Count("registrations", filter=Q(registrations__status=Registration.Status.REGISTERED)))
+        .annotate(n_cases=Count("registrations", filter=Q(registrations__status__in=Registration.ACTIVE_STATUSES)))
         .order_by("starts_at", "board__name")
     )
     meetings = meetings.filter(board__active=True) if show_all else meetings.filter(board__in=mine)
@@ -298,7 +298,7 @@ def get_meeting_page(*, user, meeting_id: int) -> MeetingPage:
         hidden = 0
     else:  # an administrator organising the meeting: how many cases, never who
         cases, inactive = [], []
-        hidden = meeting.registrations.filter(status=Registration.Status.REGISTERED).count()
+        hidden = meeting.registrations.filter(status__in=Registration.ACTIVE_STATUSES).count()
     page = MeetingPage(
         meeting=meeting, cases=cases, inactive_cases=inactive,
         panel=attendance_panel(meeting=meeting, can_edit=rights.runs), rights=rights,

@@ -23,18 +23,19 @@ from .. import signals
 from ..models import (
     Fiche,
     FurtherTest,
-    Meeting,
     ProposedTreatment,
     Registration,
     Tumour,
 )
 from ..policy import SIGN_FICHE
+from . import signature_rules
 
 MAX_TEXT = 40_000
 TUMOUR_FIELDS = ["topography", "laterality", "morphology", "diagnosis_date", "tnm_t", "tnm_n", "tnm_m",
                  "tnm_edition", "other_stage", "comment"]
 TREATMENT_FIELDS = ["code", "is_alternative", "detail"]
 TEST_FIELDS = ["description", "earliest", "latest"]
+FIRST_SIGNATURE_FIELDS = ["first_signed_by", "first_signed_at", "first_signer_name"]
 
 
 @dataclass
@@ -91,6 +92,13 @@ def _input_snapshot(data: FicheInput, base: dict[str, Any]) -> dict[str, Any]:
 
 # --- writing ---
 
+def _registration_follows(registration: Registration, status: str) -> None:
+    """The registration's state follows its fiche: a draft makes it "en cours", a validation "discuté"."""
+    if registration.status in Registration.ACTIVE_STATUSES and registration.status != status:
+        Registration.objects.filter(pk=registration.pk).update(status=status)
+        registration.status = status
+
+
 def _check_edit(actor, fiche_or_registration) -> None:
     if not has_permission(actor, EDIT, fiche_or_registration.patient):
         raise PermissionDenied("Vous n'avez pas accès à ce dossier.")
@@ -129,6 +137,7 @@ def start(*, actor, registration: Registration) -> Fiche:
         fiche.screening, fiche.screening_date = previous.screening, previous.screening_date
         fiche.phase = previous.phase
     fiche.save()
+    _registration_follows(registration, Registration.Status.IN_PROGRESS)
     if previous:
         for tumour in previous.tumours.all():
             Tumour.objects.create(fiche=fiche, **{f: getattr(tumour, f) for f in TUMOUR_FIELDS}, position=tumour.position)
@@ -225,12 +234,17 @@ def save(*, actor, fiche: Fiche, expected_version: int, data: FicheInput) -> Fic
         if name in Fiche.EDITABLE_FIELDS:
             setattr(fiche, name, value)
     fiche.updated_at = timezone.now()
-    conditional_update(fiche, expected_version=expected_version, fields=[*Fiche.EDITABLE_FIELDS, "updated_at"])
+    # A first signature was given to the content as it was: any new save withdraws it (both sign the same text).
+    withdrawn_signature = fiche.first_signed_by_id is not None
+    fiche.first_signed_by, fiche.first_signed_at, fiche.first_signer_name = None, None, ""
+    conditional_update(fiche, expected_version=expected_version,
+                       fields=[*Fiche.EDITABLE_FIELDS, "updated_at", *FIRST_SIGNATURE_FIELDS])
     _write_children(fiche, data)
     if data.organ_answers is not None and questionnaire is not None:
         organ_forms.store(fiche, questionnaire, data.organ_answers)
     audit.record(actor=actor, action=Action.FICHE_UPDATE, patient=fiche.patient, obj=fiche,
-                 details={"version": fiche.lock_version})
+                 details={"version": fiche.lock_version, **({"first_signature_withdrawn": True}
+                                                            if withdrawn_signature else {})})
     return fiche
 
 
@@ -306,17 +320,20 @@ def validate(*, actor, fiche: Fiche, expected_version: int) -> Fiche:
         raise ValidationError({"status": "Cette fiche est déjà validée."})
     if fiche.lock_version != expected_version:
         raise ConcurrentEditError(current_version=fiche.lock_version)
-    if not has_permission(actor, SIGN_FICHE, fiche):
-        raise PermissionDenied("La fiche est signée par le coordonnateur de la RCP ou un médecin présent à la séance.")
     meeting = fiche.registration.meeting
-    if meeting.status in {Meeting.Status.PLANNED, Meeting.Status.CANCELLED} and meeting.starts_at > timezone.now():
-        raise FicheValidationError({"status": ["La séance n'a pas encore eu lieu : ouvrez la séance avant de valider."]})
+    if not has_permission(actor, SIGN_FICHE, fiche):
+        raise PermissionDenied(signature_rules.refusal(meeting.board))
+    refused = signature_rules.timing_error(meeting) or signature_rules.second_signer_error(actor, fiche)
+    if refused:
+        raise FicheValidationError({"status": [refused]})
     attendances = list(meeting.attendances.select_related("practitioner"))
     quorum = quorum_rules.compute(attendances)
     errors, can_reregister = validation_errors(fiche, quorum)
     errors.update(organ_forms.required_errors(fiche))
     if errors:
         raise FicheValidationError(errors, can_reregister=can_reregister)
+    if signature_rules.needs_second_signature(fiche):
+        return _first_signature(actor, fiche)
     previous_validated = list(
         Fiche.objects.select_for_update().filter(set_id=fiche.set_id, status=Fiche.Status.VALIDATED)
     )
@@ -342,10 +359,25 @@ def validate(*, actor, fiche: Fiche, expected_version: int) -> Fiche:
         old.status = Fiche.Status.SUPERSEDED
         old.save(update_fields=["status"])
     organ_forms.mark_completed(fiche)
+    _registration_follows(fiche.registration, Registration.Status.DISCUSSED)
     documents.register_fiche(fiche, actor=actor)
     audit.record(actor=actor, action=Action.FICHE_VALIDATE, patient=fiche.patient, obj=fiche,
                  details={"version": fiche.version_number, "set_id": str(fiche.set_id), "quorum": quorum.status_code})
     signals.fiche_validated.send(sender=Fiche, fiche=fiche)
+    return fiche
+
+
+def _first_signature(actor, fiche: Fiche) -> Fiche:
+    """Double signature: the first signer's signature is recorded; the fiche stays a draft until a second
+    authorised doctor validates it (a later save withdraws this first signature)."""
+    fiche.first_signed_by = actor
+    fiche.first_signed_at = timezone.now()
+    fiche.first_signer_name = str(actor)
+    fiche.lock_version += 1
+    fiche.save(update_fields=["first_signed_by", "first_signed_at", "first_signer_name", "lock_version",
+                              "updated_at"])
+    audit.record(actor=actor, action=Action.FICHE_FIRST_SIGN, patient=fiche.patient, obj=fiche,
+                 details={"version": fiche.version_number})
     return fiche
 
 

@@ -13,7 +13,7 @@ from oncodcc.core.text import has_control_chars
 from oncodcc.terminology import valuesets
 
 from .. import recurrence
-from ..models import Attendance, Board, Meeting
+from ..models import Attendance, Board, Meeting, Registration
 from ..policy import ORGANISE_BOARD, RUN_MEETING
 
 
@@ -76,7 +76,7 @@ def set_status(*, actor, meeting: Meeting, status: str) -> Meeting:
         raise ValidationError(
             {"status": f"Passage impossible de « {meeting.get_status_display()} » à « {Meeting.Status(status).label} »."}
         )
-    if status == Meeting.Status.CANCELLED and meeting.registrations.filter(status="registered").exists():
+    if status == Meeting.Status.CANCELLED and meeting.registrations.filter(status__in=Registration.ACTIVE_STATUSES).exists():
         raise ValidationError({"status": "Reportez d'abord les dossiers inscrits avant d'annuler la séance."})
     meeting.status = status
     now = timezone.now()

@@ -11,7 +11,8 @@ from oncodcc.core.text import has_control_chars
 from oncodcc.patients.policy import BREAK_GLASS, EDIT, REGISTER, VIEW_RECORD, AccessDenied, has_permission
 from oncodcc.questionnaires import services as organ_forms
 
-from ..models import Meeting, Registration
+from .. import signals
+from ..models import Fiche, Meeting, Registration
 from ..policy import ORGANISE_BOARD
 
 MAX_TEXT = 20_000
@@ -80,7 +81,7 @@ def register(*, actor, meeting: Meeting, patient, requesting_doctor, presenting_
     break_glass_reason = _outside_relations_reason(actor, patient, outside_relations_reason)
     question, case_summary = _clean_texts(question, case_summary)
     _check_form(form_url)
-    if Registration.objects.filter(meeting=meeting, patient=patient, status=Registration.Status.REGISTERED).exists():
+    if Registration.objects.filter(meeting=meeting, patient=patient, status__in=Registration.ACTIVE_STATUSES).exists():
         raise ValidationError({"patient": "Ce patient est déjà inscrit à cette séance."})
     position = (meeting.registrations.aggregate(m=Max("position"))["m"] or 0) + 1
     registration = Registration.objects.create(
@@ -149,15 +150,18 @@ def move(*, actor, registration: Registration, target: Meeting) -> Registration:
         actor=actor, meeting=target, patient=registration.patient,
         requesting_doctor=registration.requesting_doctor, presenting_doctor=registration.presenting_doctor,
         question=registration.question, case_summary=registration.case_summary,
-        complete_file=registration.complete_file,
+        complete_file=registration.complete_file, form_url=registration.form_url,
     )
-    # A draft fiche follows the case.
-    registration.fiches.filter(status="draft").update(registration=new)
+    # A draft fiche follows the case, and the new registration's state follows that fiche.
+    if registration.fiches.filter(status=Fiche.Status.DRAFT).update(registration=new):
+        new.status = Registration.Status.IN_PROGRESS
+        new.save(update_fields=["status"])
     registration.status = Registration.Status.MOVED
     registration.moved_to = new
     registration.save(update_fields=["status", "moved_to"])
     audit.record(actor=actor, action=Action.REGISTRATION_MOVE, patient=registration.patient, obj=registration,
                  details={"from_meeting": registration.meeting_id, "to_meeting": target.pk, "new": new.pk})
+    signals.case_postponed.send(sender=Registration, registration=registration, new=new)
     return new
 
 
@@ -191,7 +195,7 @@ def reorder(*, actor, meeting: Meeting, ordered_ids: list[int]) -> None:
     """Set the order of the cases (the secretary's list)."""
     if not has_permission(actor, ORGANISE_BOARD, meeting.board):
         raise PermissionDenied
-    current = list(meeting.registrations.filter(status=Registration.Status.REGISTERED).values_list("id", flat=True))
+    current = list(meeting.registrations.filter(status__in=Registration.ACTIVE_STATUSES).values_list("id", flat=True))
     if sorted(current) != sorted(ordered_ids):
         raise ValidationError({"order": "La liste a changé entre-temps : rechargez la page."})
     for position, reg_id in enumerate(ordered_ids, start=1):
@@ -202,7 +206,7 @@ def reorder(*, actor, meeting: Meeting, ordered_ids: list[int]) -> None:
 def move_in_list(*, actor, registration: Registration, offset: int) -> None:
     """Move one case up (-1) or down (+1) in its meeting's list."""
     ids = list(
-        registration.meeting.registrations.filter(status=Registration.Status.REGISTERED)
+        registration.meeting.registrations.filter(status__in=Registration.ACTIVE_STATUSES)
         .order_by("position", "id").values_list("id", flat=True)
     )
     index = ids.index(registration.pk)

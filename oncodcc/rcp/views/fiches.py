@@ -3,7 +3,7 @@ read, print, correct (new version). Views parse, call a selector or a service, r
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -13,7 +13,7 @@ from oncodcc.core.locking import ConcurrentEditError
 from oncodcc.core.navigation import safe_next
 from oncodcc.core.policy import has_permission
 
-from ..forms.fiche import FicheEditor, code_datalists, conflict_rows
+from ..forms.fiche import SUGGESTION_LISTS, FicheEditor, code_datalists, code_suggestions, conflict_rows
 from ..models import Fiche, Registration
 from ..policy import SIGN_FICHE
 from ..selectors import fiches as selectors
@@ -180,7 +180,11 @@ def _validate(request, fiche: Fiche, *, expected_version: int, typed: FicheInput
         for message in exc.messages:
             messages.error(request, message)
         return redirect("rcp:fiche_detail", fiche.pk)
-    messages.success(request, f"Fiche validée et signée par {fiche.signer_name}.")
+    if fiche.is_editable:  # double signature: this was the first one
+        messages.success(request, f"Première signature enregistrée ({fiche.first_signer_name}) : un second médecin "
+                                  "habilité contresigne pour valider la fiche.")
+    else:
+        messages.success(request, f"Fiche validée et signée par {fiche.signer_name}.")
     return _after_write(request, reverse("rcp:fiche_detail", args=[fiche.pk]))
 
 
@@ -220,3 +224,17 @@ def fiche_correct(request, pk: int):
         return redirect(safe_next(request) or reverse("rcp:fiche_detail", args=[fiche.pk]))
     messages.success(request, f"Version {new.version_number} créée : faites la correction puis validez-la.")
     return _after_write(request, reverse("rcp:fiche_edit", args=[new.pk]))
+
+
+# --- code suggestions ---
+
+@require_GET
+def code_suggestions_view(request, list_id: str):
+    """Suggestions of a national value set (CIM-10 topographies, CIM-O-3 morphologies) for what was typed: the
+    fiche form asks for them on demand. Terminology only, no patient data: signed-in users, not audited."""
+    if list_id not in SUGGESTION_LISTS:
+        raise Http404
+    found = code_suggestions(list_id, request.GET.get("q", ""))
+    response = JsonResponse({"results": [{"code": code, "display": display} for code, display in found]})
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

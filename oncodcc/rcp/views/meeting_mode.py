@@ -30,5 +30,5 @@ def case(request, pk: int, position: int):
                "can_open": page.runs_meeting and page.meeting.status == Meeting.Status.PLANNED}
     if page.draft is not None and page.can_edit:
         context.update(editor_context(FicheEditor(fiche=page.draft), user=request.user, fiche=page.draft,
-                                      next_url=here))
+                                      next_url=here), proposal_first=True)
     return render(request, "rcp/meeting_mode.html", context)

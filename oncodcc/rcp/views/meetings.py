@@ -7,12 +7,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from oncodcc.core.navigation import safe_next
 from oncodcc.core.policy import has_permission
 from oncodcc.directory.models import Practitioner
 
+from ..forms.closing import ClosingForm
 from ..forms.organisation import (
     DirectoryGuestForm,
     GuestForm,
@@ -22,7 +24,9 @@ from ..forms.organisation import (
 )
 from ..models import Attendance, Board, Meeting, Registration
 from ..policy import ORGANISE_BOARD
+from ..selectors import closing as closing_selectors
 from ..selectors import meetings as selectors
+from ..services import closing as closing_services
 from ..services import meetings as meeting_services
 from ..services import registrations as registration_services
 from .boards import board_page_context
@@ -103,6 +107,9 @@ def meeting_detail(request, pk: int):
 def meeting_status(request, pk: int):
     meeting = _meeting_for(request, pk)
     status = request.POST.get("status", "")
+    if status == Meeting.Status.CLOSED and meeting.status == Meeting.Status.OPEN:
+        # Closing decides first what becomes of the undiscussed cases.
+        return redirect("rcp:meeting_close", meeting.pk)
     if status not in Meeting.Status.values:
         messages.error(request, "Statut de séance inconnu.")
         return redirect("rcp:meeting_detail", meeting.pk)
@@ -199,7 +206,7 @@ def reorder(request, pk: int):
         raise PermissionDenied("L'ordre de passage est tenu par le secrétariat et le coordonnateur de la RCP.")
     registration = get_object_or_404(
         Registration.objects.select_related("meeting__board"),
-        pk=_int(request.POST.get("registration")), meeting=meeting, status=Registration.Status.REGISTERED,
+        pk=_int(request.POST.get("registration")), meeting=meeting, status__in=Registration.ACTIVE_STATUSES,
     )
     offset = {"up": -1, "down": 1}.get(request.POST.get("direction", ""))
     errors: list[str] = []
@@ -219,3 +226,62 @@ def reorder(request, pk: int):
     for message in errors:
         messages.error(request, message)
     return redirect(f"{_meeting_url(meeting)}#dossiers")
+
+
+# --- closing ---
+
+@require_http_methods(["GET", "POST"])
+def meeting_close(request, pk: int):
+    """Closing: each undiscussed case postponed, withdrawn or kept, then the meeting closed (one transaction)."""
+    try:
+        page = closing_selectors.closing_page(user=request.user, meeting_id=pk)
+    except Meeting.DoesNotExist as exc:
+        raise Http404 from exc
+    meeting = page.meeting
+    if meeting.status != Meeting.Status.OPEN:
+        messages.info(request, "Seule une séance en cours se clôture.")
+        return redirect(_meeting_url(meeting))
+    form = ClosingForm(request.POST if request.method == "POST" else None, meeting=meeting, cases=page.cases,
+                       later=page.later)
+    status = 200
+    if request.method == "POST":
+        if not page.sees_cases and page.hidden_case_count:
+            raise PermissionDenied("Des dossiers restent à traiter : la clôture revient au secrétariat ou aux "
+                                   "médecins de la RCP.")
+        if form.is_valid():
+            try:
+                closing = closing_services.close(
+                    actor=request.user, meeting=meeting, decisions=form.decisions(),
+                    target=form.target_meeting(), new_target_at=form.new_target_at(),
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            except PermissionDenied:
+                if form.new_target_at() is None or not page.sees_cases:
+                    raise
+                # A member who runs the meeting may close it, but only the board's staff create meetings.
+                form.add_error("new_date", "Seuls le coordonnateur et le secrétariat de la RCP créent une séance : "
+                                           "choisissez une séance planifiée ou demandez-leur d'en créer une.")
+            else:
+                messages.success(request, closing_message(closing))
+                return redirect(_meeting_url(meeting))
+        status = 400
+    return render(request, "rcp/meeting_close.html", {"page": page, "meeting": meeting, "form": form},
+                  status=status)
+
+
+def closing_message(closing) -> str:
+    parts = ["Séance clôturée."]
+    if closing.postponed:
+        n = len(closing.postponed)
+        parts.append(ngettext("%(n)d dossier reporté à la séance du %(when)s.",
+                              "%(n)d dossiers reportés à la séance du %(when)s.", n)
+                     % {"n": n, "when": meeting_when(closing.target)})
+    if closing.withdrawn:
+        n = len(closing.withdrawn)
+        parts.append(ngettext("%(n)d dossier retiré.", "%(n)d dossiers retirés.", n) % {"n": n})
+    if closing.kept:
+        n = len(closing.kept)
+        parts.append(ngettext("%(n)d dossier laissé sur la séance, fiche à finaliser.",
+                              "%(n)d dossiers laissés sur la séance, fiches à finaliser.", n) % {"n": n})
+    return " ".join(parts)

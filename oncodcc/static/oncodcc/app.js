@@ -30,7 +30,11 @@
     }
     if (event.altKey && (event.key === "ArrowRight" || event.key === "ArrowLeft")) {
       var link = document.querySelector(event.key === "ArrowRight" ? "a[data-nav-next]" : "a[data-nav-prev]");
-      if (link) { event.preventDefault(); link.click(); }
+      // On pages that navigate between cases, Alt+←/→ never falls through to the browser's Back/Forward (which
+      // on the first or last case would land on another page, possibly another patient), and a held key does
+      // not run through the cases.
+      if (document.querySelector("[data-case-list]")) { event.preventDefault(); }
+      if (link && !event.repeat) { event.preventDefault(); link.click(); }
     }
   });
 

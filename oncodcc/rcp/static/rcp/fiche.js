@@ -1,4 +1,4 @@
-// Fiche RCP pages (no inline script: strict CSP).
+// Fiche RCP pages and meeting mode (no inline script: strict CSP).
 (function () {
   "use strict";
   // data-print: a button that opens the browser's print dialog.
@@ -10,4 +10,57 @@
     var summary = document.getElementById("fiche-errors");
     if (summary) { summary.focus(); }
   });
+
+  // Code suggestions on demand: a <datalist data-suggest-url> is filled from the server as the user types in an
+  // input bound to it (list="…"), instead of every page carrying the whole value set.
+  var timers = {};
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    var listId = input.getAttribute && input.getAttribute("list");
+    var datalist = listId && document.getElementById(listId);
+    if (!datalist || !datalist.hasAttribute("data-suggest-url")) { return; }
+    clearTimeout(timers[listId]);
+    timers[listId] = setTimeout(function () {
+      var query = input.value.trim();
+      if (!query) { return; }
+      var url = datalist.getAttribute("data-suggest-url") + "?q=" + encodeURIComponent(query);
+      fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+        .then(function (response) { return response.ok ? response.json() : {results: []}; })
+        .then(function (data) {
+          datalist.replaceChildren.apply(datalist, data.results.map(function (item) {
+            var option = document.createElement("option");
+            option.value = item.code;
+            option.textContent = item.code + " — " + item.display;
+            return option;
+          }));
+        })
+        .catch(function () { /* suggestions are a help: typing a code stays possible */ });
+    }, 150);
+  });
+
+  // Meeting mode: j / k and Alt+↓ / Alt+↑ move exactly one case. Once a move has started, further presses are
+  // ignored until the next case is shown, so a repeated or missed key press cannot skip a case.
+  var moving = false;
+  function typing(target) {
+    return target.closest && target.closest("input, textarea, select, [contenteditable='true']");
+  }
+  document.addEventListener("keydown", function (event) {
+    var list = document.querySelector("[data-case-list]");
+    if (!list) { return; }
+    var down = (event.altKey && event.key === "ArrowDown") || (!event.altKey && !event.ctrlKey && !event.metaKey
+      && event.key === "j" && !typing(event.target));
+    var up = (event.altKey && event.key === "ArrowUp") || (!event.altKey && !event.ctrlKey && !event.metaKey
+      && event.key === "k" && !typing(event.target));
+    if (!down && !up) { return; }
+    event.preventDefault();
+    if (moving || event.repeat) { return; }
+    var link = document.querySelector(down ? "a[data-nav-next]" : "a[data-nav-prev]");
+    if (link) {
+      moving = true;
+      link.click();
+      // If leaving is cancelled (unsaved changes), the keys work again.
+      setTimeout(function () { moving = false; }, 3000);
+    }
+  });
+  window.addEventListener("pageshow", function () { moving = false; });
 })();
