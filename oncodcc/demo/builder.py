@@ -15,6 +15,7 @@ from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
 from oncodcc.diffusion.demo_receiver import register_demo_receivers
 from oncodcc.directory.models import Organisation, Practitioner
+from oncodcc.documents import services as documents
 from oncodcc.infocentre import rollups
 from oncodcc.patients.models import Patient
 
@@ -85,13 +86,18 @@ def load(*, seed: int = DEFAULT_SEED, patients: int = DEFAULT_PATIENTS, months: 
         step(f"{stats.patients} patients, {stats.registrations} inscriptions, {stats.fiches} fiches RCP validées "
              f"(dont {stats.registered_only} cas enregistrés), {stats.upcoming_registrations} dossiers inscrits "
              "aux prochaines séances")
+        # The past fiches are documents like any signed fiche, never sent anywhere (they predate the receivers):
+        # their PDF and CDA are produced by the task worker after start-up, behind fiches validated meanwhile.
+        registered = documents.register_fiches(activity.fiches, diffuse=False, priority=documents.BACKLOG_PRIORITY)
+        step(f"{len(registered)} fiches RCP passées enregistrées dans l'entrepôt de documents (PDF et CDA produits en "
+             "arrière-plan par le worker)")
         reports = file_reports(region=region, rng=rng, today=today)
         step(f"{reports} comptes rendus reçus (anatomopathologie, génétique moléculaire) pour les dossiers inscrits "
              "aux prochaines séances")
         rollups.rebuild(audited=False)  # the activity was bulk-inserted, past the services that keep the counters
         step("cumuls de l'infocentre reconstruits")
         counts = {"seed": seed, "boards": len(region.boards), "practitioners": len(practitioners),
-                  "received_reports": reports, **asdict(stats)}
+                  "received_reports": reports, "documents": len(registered), **asdict(stats)}
         audit.record(actor=None, action=Action.DEMO_DATA, details=counts)
     counts["seconds"] = round(time.monotonic() - started, 1)
     return counts
