@@ -3,6 +3,7 @@
 import logging
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django_tasks.base import DEFAULT_TASK_PRIORITY
 
@@ -50,16 +51,16 @@ def register_fiches(fiches, *, author=None, diffuse: bool = True,
                  author=author or f.validated_by, organisation=_issuer(f.registration.meeting, organisations))
         for f in fiches
     ])
-    # The document dates from its signature (auto_now_add stamped the time of this registration).
-    for document, fiche in zip(documents, fiches, strict=True):
-        document.created_at = fiche.validated_at or document.created_at
-    Document.objects.bulk_update(documents, ["created_at"], batch_size=500)
+    # The document dates from its signature (auto_now_add stamped the time of this registration): one UPDATE.
+    ids = [d.pk for d in documents]
+    Document.objects.filter(pk__in=ids, fiche__validated_at__isnull=False).update(
+        created_at=Subquery(Document.fiche.field.related_model.objects.filter(pk=OuterRef("fiche_id"))
+                            .values("validated_at")[:1]))
     Rendering.objects.bulk_create([Rendering(document=d, format=f) for d in documents for f in Rendering.Format.values],
                                   batch_size=1000)
     if diffuse:
         for document in documents:
             hooks.registered(document, _action(document))
-    ids = [d.pk for d in documents]
     transaction.on_commit(lambda: enqueue_many(ids, priority=priority))
     return documents
 
