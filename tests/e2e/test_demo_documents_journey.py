@@ -1,0 +1,38 @@
+"""A visitor of the demo region opens a past fiche while the worker is still producing the past documents: the page
+says "génération en cours…" and, without a reload, shows the PDF and CDA links once the rendering is done."""
+
+from io import StringIO
+
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from oncodcc.demo.accounts import DEMO_PASSWORD
+from oncodcc.documents import services as documents
+from oncodcc.documents.models import Rendering
+from oncodcc.rcp.models import Fiche
+
+
+def test_past_fiche_shows_generation_then_its_documents(page, live_server, login, transactional_db, settings):
+    settings.DEMO_MODE = True
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    call_command("demo_data", stdout=StringIO(), patients=30, months=2)
+    fiche = (Fiche.objects.filter(status=Fiche.Status.VALIDATED, registration__meeting__board__name="RCP Sein")
+             .order_by("-validated_at").first())
+    document = fiche.document
+    assert set(document.renderings.values_list("state", flat=True)) == {Rendering.State.PENDING}
+
+    login(page, "medecin", DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/rcp/fiches/{fiche.pk}/")
+    renderings = page.locator(f"#renderings-{document.pk}")
+    expect(renderings.get_by_text("PDF : génération en cours…")).to_be_visible()
+    expect(renderings.get_by_text("CDA : génération en cours…")).to_be_visible()
+
+    documents.render(document.pk)  # what the worker's task does (the backlog's order is tested in tests/demo)
+    # htmx polls the fragment every 2 s: the links replace the badges without a reload.
+    expect(page.locator(f"#renderings-{document.pk}").get_by_role("link", name="PDF")).to_be_visible(timeout=10_000)
+    cda = page.locator(f"#renderings-{document.pk}").get_by_role("link", name="CDA")
+    expect(cda).to_have_attribute("href", f"/documents/{document.pk}/cda/")
+    expect(page.get_by_text("génération en cours…")).to_have_count(0)
+    with page.expect_download() as download:
+        cda.click()
+    assert download.value.suggested_filename.endswith(".xml")
