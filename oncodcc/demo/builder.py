@@ -18,6 +18,7 @@ from oncodcc.directory.models import Organisation, Practitioner
 from oncodcc.documents import services as documents
 from oncodcc.infocentre import rollups
 from oncodcc.patients.models import Patient
+from oncodcc.rcp.models import Fiche
 
 from . import catalogue as cat
 from .accounts import DEMO_ACCOUNTS
@@ -47,6 +48,21 @@ def demo_region_exists() -> bool:
 
 def database_is_empty() -> bool:
     return not (Organisation.objects.exists() or Patient.objects.exists() or Practitioner.objects.exists())
+
+
+def register_missing_documents() -> int:
+    """A demo region loaded before its past fiches were documents: register those without one (not diffused, rendered
+    by the worker in the background, as `load` does). Returns how many were registered."""
+    fiches = list(
+        Fiche.objects.filter(status=Fiche.Status.VALIDATED, document__isnull=True,
+                             registration__meeting__board__managing_3c__parent__national_id=cat.DEMO_DSRC_ID)
+        .select_related("registration__meeting__board", "registration__meeting__location").order_by("pk")
+    )
+    with transaction.atomic():
+        registered = documents.register_fiches(fiches, diffuse=False, priority=documents.BACKLOG_PRIORITY)
+        if registered:
+            audit.record(actor=None, action=Action.DEMO_DATA, details={"documents": len(registered)})
+    return len(registered)
 
 
 def load(*, seed: int = DEFAULT_SEED, patients: int = DEFAULT_PATIENTS, months: int = DEFAULT_MONTHS,

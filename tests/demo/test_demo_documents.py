@@ -124,3 +124,24 @@ def test_a_failed_rendering_shows_its_error(region, monkeypatch):
     assert "CDA : échec de la génération" in html
     assert "(ValueError: gabarit introuvable)</small>" in html  # shown, not only in a tooltip
     assert PENDING_BADGE not in html
+
+
+def test_a_region_loaded_before_gets_its_documents_on_the_next_start(region, django_capture_on_commit_callbacks):
+    """`make run` runs `dcc demo-data --if-empty` at each start: a region loaded by an earlier version (past fiches
+    without documents) gets them registered and queued, once."""
+    validated = Fiche.objects.filter(status=Fiche.Status.VALIDATED).count()
+    Document.objects.filter(kind=Document.Kind.FRCP).delete()
+    DBTaskResult.objects.all().delete()
+
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("demo_data", "--if-empty", stdout=out)
+    assert f"{validated} fiches RCP passées enregistrées dans l'entrepôt de documents" in out.getvalue()
+    assert Document.objects.filter(kind=Document.Kind.FRCP).count() == validated
+    assert DBTaskResult.objects.filter(priority=documents.BACKLOG_PRIORITY).count() == validated
+    assert not Delivery.objects.exists()
+
+    out = StringIO()
+    call_command("demo_data", stdout=out)
+    assert "déjà chargée" in out.getvalue()
+    assert Document.objects.filter(kind=Document.Kind.FRCP).count() == validated
