@@ -142,15 +142,16 @@ def enqueue(document_id: int, *, priority: int = DEFAULT_TASK_PRIORITY) -> None:
 
 
 def enqueue_many(document_ids: list[int], *, priority: int = DEFAULT_TASK_PRIORITY) -> None:
-    """One rendering task per document. The worker's queue gets them in one transaction (one commit for a thousand
-    documents); a backend that runs the tasks on the spot (the test suite's) runs each outside any transaction, as
-    after a single validation: a rendering followed by its deliveries must not hold the database meanwhile."""
+    """One rendering task per document. Many tasks for the worker's queue (the demo region's thousand past fiches)
+    are written in one transaction: one commit. A single task (a validation), or tasks that the backend runs on the
+    spot (the test suite's), are enqueued as they come, outside any transaction: a rendering followed by its
+    deliveries must not hold the database meanwhile."""
     from django_tasks.backends.immediate import ImmediateBackend
 
     from .tasks import render_document
 
-    runs_on_the_spot = isinstance(render_document.get_backend(), ImmediateBackend)
-    with nullcontext() if runs_on_the_spot else transaction.atomic():
+    batch = len(document_ids) > 1 and not isinstance(render_document.get_backend(), ImmediateBackend)
+    with transaction.atomic() if batch else nullcontext():
         for document_id in document_ids:
             enqueue(document_id, priority=priority)
 
