@@ -6,7 +6,7 @@ from contextlib import nullcontext
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
-from django_tasks.base import DEFAULT_TASK_PRIORITY
+from django_tasks.base import DEFAULT_TASK_PRIORITY, TaskResultStatus
 
 from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
@@ -154,6 +154,23 @@ def enqueue_many(document_ids: list[int], *, priority: int = DEFAULT_TASK_PRIORI
     with transaction.atomic() if batch else nullcontext():
         for document_id in document_ids:
             enqueue(document_id, priority=priority)
+
+
+def expedite(document: Document) -> int:
+    """Someone is waiting for this document (its page polls the renderings): a rendering task queued behind the
+    backlog (BACKLOG_PRIORITY) moves to the normal priority, so the worker takes it next instead of after the demo
+    region's thousand past fiches. Only the worker's database queue can be reordered. Returns the tasks moved."""
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    from .tasks import render_document
+
+    if not isinstance(render_document.get_backend(), DatabaseBackend):
+        return 0
+    return DBTaskResult.objects.filter(
+        status=TaskResultStatus.READY, task_path=render_document.module_path, priority__lt=DEFAULT_TASK_PRIORITY,
+        args_kwargs__args__0=document.pk,
+    ).update(priority=DEFAULT_TASK_PRIORITY)
 
 
 class WaitingForPdf(Exception):

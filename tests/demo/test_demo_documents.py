@@ -145,3 +145,35 @@ def test_a_region_loaded_before_gets_its_documents_on_the_next_start(region, dja
     call_command("demo_data", stdout=out)
     assert "déjà chargée" in out.getvalue()
     assert Document.objects.filter(kind=Document.Kind.FRCP).count() == validated
+
+
+def test_a_past_document_looked_at_is_rendered_next(region):
+    """Its page polls the renderings: its task leaves the backlog, so the worker renders it before the others."""
+    fiche = (Fiche.objects.filter(status=Fiche.Status.VALIDATED, registration__meeting__board__name="RCP Sein")
+             .order_by("-pk").first())
+    document = fiche.document
+    task = DBTaskResult.objects.get(args_kwargs__args__0=document.pk)
+    assert task.priority == documents.BACKLOG_PRIORITY
+    client = Client()
+    client.force_login(User.objects.get(username="medecin"))
+
+    fragment = client.get(f"/documents/{document.pk}/statut/").content.decode()
+    assert PENDING_BADGE in fragment
+    task.refresh_from_db()
+    assert task.priority == 0
+    assert DBTaskResult.objects.filter(priority=documents.BACKLOG_PRIORITY).count() == Document.objects.filter(
+        kind=Document.Kind.FRCP).count() - 1
+
+    work(1)
+    assert set(document.renderings.values_list("state", flat=True)) == {Rendering.State.READY}
+    fragment = client.get(f"/documents/{document.pk}/statut/").content.decode()
+    assert f'href="/documents/{document.pk}/pdf/"' in fragment
+
+
+def test_someone_without_access_cannot_poll_nor_expedite(region):
+    fiche = Fiche.objects.filter(status=Fiche.Status.VALIDATED).order_by("pk").first()
+    outsider = f.DoctorFactory()
+    client = Client()
+    client.force_login(outsider)
+    assert client.get(f"/documents/{fiche.document.pk}/statut/").status_code == 403
+    assert DBTaskResult.objects.get(args_kwargs__args__0=fiche.document.pk).priority == documents.BACKLOG_PRIORITY
