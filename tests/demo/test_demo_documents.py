@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
@@ -28,6 +29,15 @@ def region(db, settings, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         call_command("demo_data", stdout=out, **SMALL)
     return out.getvalue()
+
+
+@pytest.fixture
+def committed_region(transactional_db, settings):
+    """The region really committed: the worker run in-process closes its database connections between tasks (on
+    PostgreSQL a test transaction would not survive it)."""
+    settings.DEMO_MODE = True
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    call_command("demo_data", stdout=StringIO(), **SMALL)
 
 
 def work(max_tasks: int) -> None:
@@ -58,14 +68,14 @@ def test_every_past_fiche_is_registered_and_queued_without_diffusion(region):
     assert not Delivery.objects.exists()
 
 
-def test_the_worker_renders_a_fiche_validated_meanwhile_before_the_backlog(region, django_capture_on_commit_callbacks):
+def test_the_worker_renders_a_fiche_validated_meanwhile_before_the_backlog(committed_region):
     backlog = Document.objects.filter(kind=Document.Kind.FRCP).count()
     generated = Rendering.objects.filter(document__kind=Document.Kind.FRCP, state=Rendering.State.READY)
     fiche = Fiche.objects.filter(status=Fiche.Status.VALIDATED).order_by("pk").first()
     registration = f.RegistrationFactory(meeting=fiche.registration.meeting, patient=fiche.patient)
     fresh = f.complete_fiche(registration, created_by=fiche.validated_by)
     f.mark_validated(fresh, by=fiche.validated_by)
-    with django_capture_on_commit_callbacks(execute=True):
+    with transaction.atomic():  # as in the validation: the task is queued when the registration commits
         # Not diffused here: the send task it would queue is the diffusion tests' business.
         document = documents.register_fiche(fresh, actor=fiche.validated_by, diffuse=False)
 
@@ -147,7 +157,7 @@ def test_a_region_loaded_before_gets_its_documents_on_the_next_start(region, dja
     assert Document.objects.filter(kind=Document.Kind.FRCP).count() == validated
 
 
-def test_a_past_document_looked_at_is_rendered_next(region):
+def test_a_past_document_looked_at_is_rendered_next(committed_region):
     """Its page polls the renderings: its task leaves the backlog, so the worker renders it before the others."""
     fiche = (Fiche.objects.filter(status=Fiche.Status.VALIDATED, registration__meeting__board__name="RCP Sein")
              .order_by("-pk").first())
