@@ -56,7 +56,7 @@ def register_missing_documents() -> int:
     fiches = list(
         Fiche.objects.filter(status=Fiche.Status.VALIDATED, document__isnull=True,
                              registration__meeting__board__managing_3c__parent__national_id=cat.DEMO_DSRC_ID)
-        .select_related("registration__meeting__board", "registration__meeting__location").order_by("pk")
+        .select_related("patient", "registration__meeting__board", "registration__meeting__location").order_by("pk")
     )
     with transaction.atomic():
         registered = documents.register_fiches(fiches, diffuse=False, priority=documents.BACKLOG_PRIORITY)

@@ -45,10 +45,10 @@ def register_fiches(fiches, *, author=None, diffuse: bool = True,
         return []
     Document.objects.filter(set_id__in={f.set_id for f in fiches}, status=Document.Status.CURRENT).update(
         status=Document.Status.SUPERSEDED)
-    organisations: dict[int, object] = {}
+    organisations: dict[tuple[str, int], object] = {}
     documents = Document.objects.bulk_create([
         Document(kind=Document.Kind.FRCP, type_code=LOINC_FRCP, title=f"Fiche RCP — {f.registration.meeting.board.name}",
-                 patient_id=f.patient_id, fiche=f, set_id=f.set_id, version_number=f.version_number,
+                 patient=f.patient, fiche=f, set_id=f.set_id, version_number=f.version_number,
                  author=author or f.validated_by, organisation=_issuer(f.registration.meeting, organisations))
         for f in fiches
     ])
@@ -57,6 +57,8 @@ def register_fiches(fiches, *, author=None, diffuse: bool = True,
     Document.objects.filter(pk__in=ids, fiche__validated_at__isnull=False).update(
         created_at=Subquery(Document.fiche.field.related_model.objects.filter(pk=OuterRef("fiche_id"))
                             .values("validated_at")[:1]))
+    for document, fiche in zip(documents, fiches, strict=True):
+        document.created_at = fiche.validated_at or document.created_at
     Rendering.objects.bulk_create([Rendering(document=d, format=f) for d in documents for f in Rendering.Format.values],
                                   batch_size=1000)
     if diffuse:
