@@ -132,6 +132,10 @@ def test_a_failed_rendering_shows_its_error(region, monkeypatch):
     client.force_login(User.objects.get(username="medecin"))
     html = client.get(f"/rcp/fiches/{fiche.pk}/").content.decode()
     assert "CDA : échec de la génération" in html
+    out = StringIO()
+    call_command("documents", "render", stdout=out)  # the operator's view: the failure and its reason
+    assert (f"Échec : document {document.pk} (Fiche RCP, CDA R2), 1 essai(s) : ValueError: gabarit introuvable"
+            in out.getvalue())
     assert "(ValueError: gabarit introuvable)</small>" in html  # shown, not only in a tooltip
     assert PENDING_BADGE not in html
 
