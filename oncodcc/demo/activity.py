@@ -25,6 +25,7 @@ from oncodcc.rcp.models import (
     PARIS,
     Attendance,
     Board,
+    Fiche,
     Meeting,
     Registration,
 )
@@ -93,6 +94,7 @@ class Activity:
         self.start = today - timedelta(days=round(months * 365 / 12))
         self.until = today + timedelta(days=31)
         self.stats = Stats()
+        self.fiches: list[Fiche] = []  # the validated past fiches, once written
         self.used_ins: set[str] = set()
         self.ipp_counter = 0
 
@@ -336,8 +338,8 @@ class Activity:
         past_meetings = [m for board_meetings in meetings.values() for m in board_meetings
                          if timezone.localtime(m.starts_at, PARIS).date() < self.today]
         participants = self._attendance(past_meetings)
-        write_fiches([r for r in registrations if r[0].meeting.pk in participants], participants,
-                     rng=rng, region=region, stats=self.stats)
+        self.fiches = write_fiches([r for r in registrations if r[0].meeting.pk in participants], participants,
+                                   rng=rng, region=region, stats=self.stats)
         self.stats.upcoming_registrations = sum(1 for r in registrations if r[0].meeting.pk not in participants)
 
     def _attendance(self, meetings: list[Meeting]) -> dict[int, list[dict]]:

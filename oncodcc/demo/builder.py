@@ -15,8 +15,10 @@ from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
 from oncodcc.diffusion.demo_receiver import register_demo_receivers
 from oncodcc.directory.models import Organisation, Practitioner
+from oncodcc.documents import services as documents
 from oncodcc.infocentre import rollups
 from oncodcc.patients.models import Patient
+from oncodcc.rcp.models import Fiche
 
 from . import catalogue as cat
 from .accounts import DEMO_ACCOUNTS
@@ -47,6 +49,21 @@ def demo_region_exists() -> bool:
 
 def database_is_empty() -> bool:
     return not (Organisation.objects.exists() or Patient.objects.exists() or Practitioner.objects.exists())
+
+
+def register_missing_documents() -> int:
+    """A demo region loaded before its past fiches were documents: register those without one (not diffused, rendered
+    by the worker in the background, as `load` does). Returns how many were registered."""
+    fiches = list(
+        Fiche.objects.filter(status=Fiche.Status.VALIDATED, document__isnull=True,
+                             registration__meeting__board__managing_3c__parent__national_id=cat.DEMO_DSRC_ID)
+        .select_related("patient", "registration__meeting__board", "registration__meeting__location").order_by("pk")
+    )
+    with transaction.atomic():
+        registered = documents.register_fiches(fiches, diffuse=False, priority=documents.BACKLOG_PRIORITY)
+        if registered:
+            audit.record(actor=None, action=Action.DEMO_DATA, details={"documents": len(registered)})
+    return len(registered)
 
 
 def load(*, seed: int = DEFAULT_SEED, patients: int = DEFAULT_PATIENTS, months: int = DEFAULT_MONTHS,
@@ -87,13 +104,18 @@ def load(*, seed: int = DEFAULT_SEED, patients: int = DEFAULT_PATIENTS, months: 
         step(f"{stats.patients} patients, {stats.registrations} inscriptions, {stats.fiches} fiches RCP validées "
              f"(dont {stats.registered_only} cas enregistrés), {stats.upcoming_registrations} dossiers inscrits "
              "aux prochaines séances")
+        # The past fiches are documents like any signed fiche, never sent anywhere (they predate the receivers):
+        # their PDF and CDA are produced by the task worker after start-up, behind fiches validated meanwhile.
+        registered = documents.register_fiches(activity.fiches, diffuse=False, priority=documents.BACKLOG_PRIORITY)
+        step(f"{len(registered)} fiches RCP passées enregistrées dans l'entrepôt de documents (PDF et CDA produits en "
+             "arrière-plan par le worker)")
         reports = file_reports(region=region, rng=rng, today=today)
         step(f"{reports} comptes rendus reçus (anatomopathologie, génétique moléculaire) pour les dossiers inscrits "
              "aux prochaines séances")
         rollups.rebuild(audited=False)  # the activity was bulk-inserted, past the services that keep the counters
         step("cumuls de l'infocentre reconstruits")
         counts = {"seed": seed, "boards": len(region.boards), "practitioners": len(practitioners),
-                  "received_reports": reports, **asdict(stats)}
+                  "received_reports": reports, "documents": len(registered), **asdict(stats)}
         audit.record(actor=None, action=Action.DEMO_DATA, details=counts)
     counts["seconds"] = round(time.monotonic() - started, 1)
     return counts

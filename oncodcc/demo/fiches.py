@@ -51,7 +51,7 @@ def summary(case: Case, step: int, meeting: Meeting, rng: random.Random) -> str:
 
 
 def write_fiches(registrations: list[tuple[Registration, Case, int]], participants: dict[int, list[dict]], *,
-                 rng: random.Random, region: Region, stats) -> None:
+                 rng: random.Random, region: Region, stats) -> list[Fiche]:
     """A validated fiche RCP (national data set complete) for each registration of a past meeting."""
     fiches, tumours, treatments, tests = [], [], [], []
     for registration, case, step_index in registrations:
@@ -119,3 +119,4 @@ def write_fiches(registrations: list[tuple[Registration, Case, int]], participan
     for start in range(0, len(discussed), 500):
         Registration.objects.filter(pk__in=discussed[start:start + 500]).update(status=Registration.Status.DISCUSSED)
     stats.fiches = len(fiches)
+    return fiches

@@ -1,9 +1,12 @@
 """Registering generated documents and rendering them (in the task worker)."""
 
 import logging
+from contextlib import nullcontext
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
+from django_tasks.base import DEFAULT_TASK_PRIORITY, TaskResultStatus
 
 from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
@@ -16,24 +19,63 @@ logger = logging.getLogger(__name__)
 LOINC_FRCP = "34794-8"
 LOINC_CARE_PLAN = "18776-5"  # "Plan personnalisé de soins"; the PPAC (no national volet) keeps it, told apart by kind
 MAX_ATTEMPTS = 3
+# Renderings of documents registered in bulk (the demo region's past fiches) wait behind those of fiches validated
+# meanwhile: the worker takes the highest priority first.
+BACKLOG_PRIORITY = -50
 
 
-def register_fiche(fiche, *, actor) -> Document:
+def register_fiche(fiche, *, actor, diffuse: bool = True) -> Document:
     """A validated fiche version becomes a document (inside the validation's transaction); its renderings are
-    queued for the worker once the transaction commits."""
-    meeting = fiche.registration.meeting
-    board = meeting.board
-    Document.objects.filter(set_id=fiche.set_id, status=Document.Status.CURRENT).update(
+    queued for the worker once the transaction commits, and (diffuse) its deliveries are written to the outbox."""
+    return register_fiches([fiche], author=actor, diffuse=diffuse)[0]
+
+
+def register_fiches(fiches, *, author=None, diffuse: bool = True,
+                    priority: int = DEFAULT_TASK_PRIORITY) -> list[Document]:
+    """Validated fiche versions become documents in the caller's transaction (a few queries whatever their
+    number), authored by `author` (the user validating), else by each fiche's signer. Each supersedes the current
+    document of its set.
+
+    diffuse=False registers documents that must not be sent to anyone (the demo region's past fiches, loaded in
+    bulk): the registration hooks (the diffusion outbox) are not called, so nothing reaches the outbox. Their
+    renderings are queued, at `priority`, when the transaction commits: BACKLOG_PRIORITY lets a fiche validated
+    meanwhile be rendered first."""
+    fiches = list(fiches)
+    if not fiches:
+        return []
+    Document.objects.filter(set_id__in={f.set_id for f in fiches}, status=Document.Status.CURRENT).update(
         status=Document.Status.SUPERSEDED)
-    document = Document.objects.create(
-        kind=Document.Kind.FRCP, type_code=LOINC_FRCP, title=f"Fiche RCP — {board.name}", patient=fiche.patient,
-        fiche=fiche, set_id=fiche.set_id, version_number=fiche.version_number, author=actor,
-        organisation=meeting.location or board.hospitals.first() or board.managing_3c,
-    )
-    Rendering.objects.bulk_create([Rendering(document=document, format=f) for f in Rendering.Format.values])
-    hooks.registered(document, _action(document))
-    transaction.on_commit(lambda: enqueue(document.pk))
-    return document
+    organisations: dict[tuple[str, int], object] = {}
+    documents = Document.objects.bulk_create([
+        Document(kind=Document.Kind.FRCP, type_code=LOINC_FRCP, title=f"Fiche RCP — {f.registration.meeting.board.name}",
+                 patient=f.patient, fiche=f, set_id=f.set_id, version_number=f.version_number,
+                 author=author or f.validated_by, organisation=_issuer(f.registration.meeting, organisations))
+        for f in fiches
+    ])
+    # The document dates from its signature (auto_now_add stamped the time of this registration): one UPDATE.
+    ids = [d.pk for d in documents]
+    Document.objects.filter(pk__in=ids, fiche__validated_at__isnull=False).update(
+        created_at=Subquery(Document.fiche.field.related_model.objects.filter(pk=OuterRef("fiche_id"))
+                            .values("validated_at")[:1]))
+    for document, fiche in zip(documents, fiches, strict=True):
+        document.created_at = fiche.validated_at or document.created_at
+    Rendering.objects.bulk_create([Rendering(document=d, format=f) for d in documents for f in Rendering.Format.values],
+                                  batch_size=1000)
+    if diffuse:
+        for document in documents:
+            hooks.registered(document, _action(document))
+    transaction.on_commit(lambda: enqueue_many(ids, priority=priority))
+    return documents
+
+
+def _issuer(meeting, cache: dict) -> object:
+    """The organisation that issues the fiche: the meeting's place, else the board's first hospital, else its 3C
+    (looked up once per place and per board when a thousand fiches are registered)."""
+    key = ("location", meeting.location_id) if meeting.location_id else ("board", meeting.board_id)
+    if key not in cache:
+        board = meeting.board
+        cache[key] = meeting.location if meeting.location_id else (board.hospitals.first() or board.managing_3c)
+    return cache[key]
 
 
 def register_care_plan(plan, *, actor) -> Document:
@@ -95,10 +137,42 @@ def refresh(document: Document) -> None:
     transaction.on_commit(lambda: enqueue(document.pk))
 
 
-def enqueue(document_id: int) -> None:
+def enqueue(document_id: int, *, priority: int = DEFAULT_TASK_PRIORITY) -> None:
     from .tasks import render_document
 
-    render_document.enqueue(document_id)
+    render_document.using(priority=priority).enqueue(document_id)
+
+
+def enqueue_many(document_ids: list[int], *, priority: int = DEFAULT_TASK_PRIORITY) -> None:
+    """One rendering task per document. Many tasks for the worker's queue (the demo region's thousand past fiches)
+    are written in one transaction: one commit. A single task (a validation), or tasks that the backend runs on the
+    spot (the test suite's), are enqueued as they come, outside any transaction: a rendering followed by its
+    deliveries must not hold the database meanwhile."""
+    from django_tasks.backends.immediate import ImmediateBackend
+
+    from .tasks import render_document
+
+    batch = len(document_ids) > 1 and not isinstance(render_document.get_backend(), ImmediateBackend)
+    with transaction.atomic() if batch else nullcontext():
+        for document_id in document_ids:
+            enqueue(document_id, priority=priority)
+
+
+def expedite(document: Document) -> int:
+    """Someone is waiting for this document (its page polls the renderings): a rendering task queued behind the
+    backlog (BACKLOG_PRIORITY) moves to the normal priority, so the worker takes it next instead of after the demo
+    region's thousand past fiches. Only the worker's database queue can be reordered. Returns the tasks moved."""
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    from .tasks import render_document
+
+    if not isinstance(render_document.get_backend(), DatabaseBackend):
+        return 0
+    return DBTaskResult.objects.filter(
+        status=TaskResultStatus.READY, task_path=render_document.module_path, priority__lt=DEFAULT_TASK_PRIORITY,
+        args_kwargs__args__0=document.pk,
+    ).update(priority=DEFAULT_TASK_PRIORITY)
 
 
 class WaitingForPdf(Exception):

@@ -70,6 +70,8 @@ def status(request, pk: int):
         raise Http404
     if not has_permission(request.user, VIEW_RECORD, document.patient):
         raise AccessDenied("Vous n'avez pas accès au dossier de ce patient.")
+    if document.has_pending:
+        services.expedite(document)  # a past document waiting in the backlog: rendered next, while it is looked at
     return render(request, "documents/_renderings.html", {"document": document})
 
 

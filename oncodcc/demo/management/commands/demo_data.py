@@ -44,7 +44,14 @@ class Command(BaseCommand):
             added = add_demo_second_factors(User.objects.filter(username__in=DEMO_USERNAMES), audited=True)
             if added:
                 self.stdout.write(f"Second facteur de démonstration ajouté à {added} compte{pluriel(added)}.")
-            elif not options["if_empty"]:
+            # A region loaded before its past fiches were documents: they are registered, rendered by the worker.
+            registered = builder.register_missing_documents()
+            if registered:
+                self.stdout.write(
+                    f"{registered} fiche{pluriel(registered)} RCP passée{pluriel(registered)} "
+                    f"enregistrée{pluriel(registered)} dans l'entrepôt de documents (PDF et CDA produits en "
+                    "arrière-plan par le worker).")
+            if not (added or registered) and not options["if_empty"]:
                 self.stdout.write("La région de démonstration est déjà chargée : rien à faire.")
             return
         if options["if_empty"] and not builder.database_is_empty():

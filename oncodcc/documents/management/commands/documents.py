@@ -84,6 +84,13 @@ class Command(BaseCommand):
                           + (f" ; {missing} rendu(s) non disponible(s) ignoré(s)." if missing else "."))
 
     def _render(self, now=False, **options):
+        # The failures first, with their reason (document number, kind and format only: no identity in the output).
+        for rendering in (Rendering.objects.filter(state=Rendering.State.FAILED).select_related("document")
+                          .order_by("document_id", "format")):
+            given_up = " ; abandonné" if rendering.attempts >= services.MAX_ATTEMPTS else ""
+            self.stdout.write(
+                f"Échec : document {rendering.document_id} ({rendering.document.get_kind_display()}, "
+                f"{rendering.get_format_display()}), {rendering.attempts} essai(s){given_up} : {rendering.error}")
         pending = Document.objects.filter(renderings__state__in=[Rendering.State.PENDING, Rendering.State.FAILED],
                                           renderings__attempts__lt=services.MAX_ATTEMPTS).distinct()
         count = 0
