@@ -15,7 +15,7 @@ from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
 from oncodcc.diffusion.demo_receiver import register_demo_receivers
 from oncodcc.directory.models import Organisation, Practitioner
-from oncodcc.infocentre import rollups
+from oncodcc.infocentre import rollups, search_index
 from oncodcc.patients.models import Patient
 
 from . import catalogue as cat
@@ -89,7 +89,7 @@ def load(*, seed: int = DEFAULT_SEED, patients: int = DEFAULT_PATIENTS, months: 
         step(f"{reports} comptes rendus reçus (anatomopathologie, génétique moléculaire) pour les dossiers inscrits "
              "aux prochaines séances")
         rollups.rebuild(audited=False)  # the activity was bulk-inserted, past the services that keep the counters
-        step("cumuls de l'infocentre reconstruits")
+        step(f"cumuls de l'infocentre reconstruits ; {search_index.rebuild()} fiches indexées pour la recherche")
         counts = {"seed": seed, "boards": len(region.boards), "practitioners": len(practitioners),
                   "received_reports": reports, **asdict(stats)}
         audit.record(actor=None, action=Action.DEMO_DATA, details=counts)
