@@ -98,7 +98,7 @@ def test_excerpts_mark_the_words_found_and_escape_the_text(client, world):
 
 
 def test_a_correction_replaces_the_document_of_its_fiche(world):
-    hospital, board, coordinator, meeting = f.organ_board_case()
+    _hospital, _board, coordinator, meeting = f.organ_board_case()
     registration = f.RegistrationFactory(meeting=meeting)
     draft = f.complete_fiche(registration, created_by=coordinator, comments="Adénopathie axillaire suspecte.")
     first = fiche_services.validate(actor=coordinator, fiche=draft, expected_version=draft.lock_version)
