@@ -5,6 +5,7 @@ exported, written in one insert (audit.record_many).
 
 Only the latest validated version of each fiche is searched (a correction supersedes the version before)."""
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -17,7 +18,8 @@ from oncodcc.audit.services import Action
 from oncodcc.core.policy import AccessDenied, has_permission
 from oncodcc.patients.models import Patient
 from oncodcc.patients.policy import patient_scope
-from oncodcc.questionnaires.models import FicheAnswers
+from oncodcc.questionnaires.definition import FormDefinition
+from oncodcc.questionnaires.models import FicheAnswers, Questionnaire
 from oncodcc.rcp.models import PARIS, Fiche, ProposedTreatment, Tumour
 from oncodcc.terminology import valuesets
 
@@ -123,9 +125,17 @@ def filtered(fiches: QuerySet[Fiche], form: SearchForm) -> QuerySet[Fiche]:
 
 
 def _ordered(fiches: QuerySet[Fiche]) -> QuerySet[Fiche]:
+    # The big JSON columns (the organ answers' QuestionnaireResponse, the frozen attendance) are left behind, and
+    # each form's definition is read once per page (`_forms`), not once per row: decoding them was most of the time.
     return (fiches.order_by("-registration__meeting__starts_at", "-pk")
-            .select_related("registration__meeting__board", "patient", "organ_answers__questionnaire")
+            .select_related("registration__meeting__board", "patient", "organ_answers")
+            .defer("participants", "organ_answers__response")
             .prefetch_related("tumours", "treatments"))
+
+
+def _forms(fiches: list[Fiche]) -> dict[int, FormDefinition]:
+    ids = {f.organ_answers.questionnaire_id for f in fiches if getattr(f, "organ_answers", None) is not None}
+    return {q.pk: q.form for q in Questionnaire.objects.filter(pk__in=ids)}
 
 
 def _mask_names(text: str, patient) -> str:
@@ -136,11 +146,11 @@ def _mask_names(text: str, patient) -> str:
     return text
 
 
-def _markers(fiche: Fiche) -> str:
+def _markers(fiche: Fiche, forms: dict[int, FormDefinition]) -> str:
     record = getattr(fiche, "organ_answers", None)
     if record is None:
         return ""
-    items = record.questionnaire.form.statistics_items
+    items = forms[record.questionnaire_id].statistics_items
     parts = []
     for column, item in items.items():
         if column == "stage":
@@ -152,7 +162,13 @@ def _markers(fiche: Fiche) -> str:
     return " ; ".join(parts)
 
 
-def _row(fiche: Fiche, *, pseudonymised: bool, marked: str) -> Row:
+@functools.cache
+def sex_label(code: str) -> str:
+    """The sex's label (get_sex_display() goes through the translation machinery on every call: slow on 50 rows)."""
+    return str(dict(Patient._meta.get_field("sex").choices).get(code, code))
+
+
+def _row(fiche: Fiche, *, pseudonymised: bool, marked: str, forms: dict[int, FormDefinition]) -> Row:
     patient = fiche.patient
     tumours = list(fiche.tumours.all())
     record = getattr(fiche, "organ_answers", None)
@@ -164,12 +180,12 @@ def _row(fiche: Fiche, *, pseudonymised: bool, marked: str) -> Row:
         patient=pseudonym(patient.pk) if pseudonymised else patient.display_name,
         ins="" if pseudonymised else patient.ins_matricule,
         birth=str(patient.birth_date.year) if pseudonymised else f"{patient.birth_date:%d/%m/%Y}",
-        sex=patient.get_sex_display(),
+        sex=sex_label(patient.sex),
         organs=", ".join(valuesets.display(valuesets.ORGAN, c) for c in fiche.organs or []),
         topography=", ".join(f"{t.topography} {t.topography_label}" for t in tumours),
         morphology=", ".join(f"{t.morphology} {t.morphology_label}" for t in tumours),
         stage=(record.stat_stage if record else "") or ", ".join(t.tnm for t in tumours if t.tnm),
-        markers=_markers(fiche),
+        markers=_markers(fiche, forms),
         treatments=", ".join(t.label for t in fiche.treatments.all()),
         trial={True: "oui", False: "non"}.get(fiche.trial_proposed, "non renseigné"),
         version=fiche.version_number,
@@ -182,7 +198,8 @@ def _row(fiche: Fiche, *, pseudonymised: bool, marked: str) -> Row:
 def _rows(actor, fiches: list[Fiche], text: str) -> list[Row]:
     pseudonymised = pseudonymises(actor)
     marked = search_backend.excerpts(text, [f.pk for f in fiches])
-    return [_row(f, pseudonymised=pseudonymised, marked=marked.get(f.pk, "")) for f in fiches]
+    forms = _forms(fiches)
+    return [_row(f, pseudonymised=pseudonymised, marked=marked.get(f.pk, ""), forms=forms) for f in fiches]
 
 
 def run(*, actor, form: SearchForm, page: int = 1) -> Result:
