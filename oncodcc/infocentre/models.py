@@ -100,8 +100,9 @@ class DeclaredActivity(models.Model):
 
 class FicheSearchDocument(models.Model):
     """The searchable text of a validated fiche RCP (question, case summary, proposal, comments, organ-form
-    answers), rewritten in the validation's transaction. PostgreSQL searches it through a GIN index on
-    `to_tsvector('french', infocentre_unaccent(body))`; SQLite through the FTS5 table `infocentre_fiche_fts`
+    answers), rewritten in the validation's transaction. On PostgreSQL the table also has a stored generated column
+    `search_vector` = `to_tsvector('french', infocentre_unaccent(body))` with a GIN index (migration 0002; unknown
+    to the ORM, computed by the database); SQLite through the FTS5 table `infocentre_fiche_fts`
     (rowid = fiche id), written beside it. Only the latest validated version of each fiche set has one."""
 
     fiche = models.OneToOneField("rcp.Fiche", primary_key=True, on_delete=models.CASCADE, related_name="+")

@@ -1,8 +1,8 @@
 """The keyword part of the search, per database: which fiches match, and their excerpts with the words found.
 
-PostgreSQL: `to_tsvector('french', infocentre_unaccent(body)) @@ websearch_to_tsquery('french',
-infocentre_unaccent(query))` — the exact expression of the GIN index, so the planner uses it — French stemming
-(Snowball) without accents; excerpts by `ts_headline` with the `infocentre_french` configuration (french +
+PostgreSQL: `search_vector @@ websearch_to_tsquery('french', infocentre_unaccent(query))`, where `search_vector`
+is the stored column `to_tsvector('french', infocentre_unaccent(body))` with its GIN index — French stemming
+(Snowball) without accents, never recomputed at query time; excerpts by `ts_headline` with the `infocentre_french` configuration (french +
 unaccent), which marks "métastases" for the query "metastase" while showing the accents.
 
 SQLite (the embedded default): FTS5 with `remove_diacritics`; FTS5 has no French stemmer, so each query word is
@@ -22,8 +22,7 @@ from .search_index import FTS_TABLE, uses_fts5
 
 START, STOP = "\x02", "\x03"
 _WORD = re.compile(r"\w+", re.UNICODE)
-PG_MATCH = ("to_tsvector('french'::regconfig, infocentre_unaccent(body)) @@ "
-            "websearch_to_tsquery('french'::regconfig, infocentre_unaccent(%s))")
+PG_MATCH = "search_vector @@ websearch_to_tsquery('french'::regconfig, infocentre_unaccent(%s))"
 
 
 def light_stem(word: str) -> str:
