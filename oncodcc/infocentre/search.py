@@ -28,6 +28,9 @@ from .pseudonyms import pseudonym
 from .search_form import Marker, SearchForm
 
 PAGE_SIZE = 50
+# Counting every hit of a broad search costs as much as the search (the benchmark: 6,800 hits on one board);
+# beyond this, the page says "more than" and asks for narrower criteria. The export has its own limit.
+COUNT_LIMIT = 1000
 EXPORT_LIMIT = 5000
 MASK = "[…]"
 
@@ -59,6 +62,7 @@ class Row:
 class Result:
     rows: list[Row]
     total: int
+    more: bool  # more than `total` (the count stopped at COUNT_LIMIT or EXPORT_LIMIT)
     page: int
     pages: int
     pseudonymised: bool
@@ -205,32 +209,35 @@ def _rows(actor, fiches: list[Fiche], text: str) -> list[Row]:
 def run(*, actor, form: SearchForm, page: int = 1) -> Result:
     """One page of results; every patient shown is audited."""
     fiches = filtered(visible_fiches(actor), form)
-    total = fiches.count()
+    total = fiches[:COUNT_LIMIT + 1].count()
+    more = total > COUNT_LIMIT
+    total = min(total, COUNT_LIMIT)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)
     chosen = list(_ordered(fiches)[(page - 1) * PAGE_SIZE: page * PAGE_SIZE])
     rows = _rows(actor, chosen, form.cleaned_data.get("q", ""))
     pseudonymised = pseudonymises(actor)
     audit.record_many(actor=actor, action=Action.FICHE_SEARCH, patient_ids=_distinct(r.patient_id for r in rows),
-                      details={"criteria": form.summary(), "page": page, "results": total,
+                      details={"criteria": form.summary(), "page": page, "results": total, "more": more,
                                "pseudonymised": pseudonymised})
-    return Result(rows, total, page, pages, pseudonymised)
+    return Result(rows, total, more, page, pages, pseudonymised)
 
 
 def export_rows(*, actor, form: SearchForm) -> Result:
     """Every result (up to EXPORT_LIMIT) for an export; every patient exported is audited."""
     fiches = filtered(visible_fiches(actor), form)
-    total = fiches.count()
+    more = fiches[:EXPORT_LIMIT + 1].count() > EXPORT_LIMIT
     rows = _rows(actor, list(_ordered(fiches)[:EXPORT_LIMIT]), form.cleaned_data.get("q", ""))
     pseudonymised = pseudonymises(actor)
     notes = []
-    if total > EXPORT_LIMIT:
-        notes.append(f"Export limité aux {EXPORT_LIMIT} fiches les plus récentes sur {total} : précisez les critères.")
+    if more:
+        notes.append(f"Export limité aux {EXPORT_LIMIT} fiches les plus récentes : d'autres fiches répondent aux "
+                     "critères, précisez-les.")
     audit.record_many(actor=actor, action=Action.FICHE_SEARCH_EXPORT,
                       patient_ids=_distinct(r.patient_id for r in rows),
-                      details={"criteria": form.summary(), "rows": len(rows), "results": total,
+                      details={"criteria": form.summary(), "rows": len(rows), "more": more,
                                "pseudonymised": pseudonymised})
-    return Result(rows, total, 1, 1, pseudonymised, notes)
+    return Result(rows, len(rows), more, 1, 1, pseudonymised, notes)
 
 
 def _distinct(ids) -> list[int]:

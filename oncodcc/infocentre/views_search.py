@@ -58,7 +58,7 @@ def _table(result: search.Result, form: SearchForm) -> exports.Table:
     columns = [exports.Column(key, label, "label") for key, label in keys]
     rows = [{key: getattr(row, key) for key, _ in keys} for row in result.rows]
     notes = ["Critères : " + (" ; ".join(form.labelled_summary()) or "aucun"),
-             f"{len(rows)} fiche(s) exportée(s) sur {result.total} trouvée(s) (dernière version validée de chaque fiche).",
+             f"{len(rows)} fiche(s) exportée(s) (dernière version validée de chaque fiche).",
              *result.notes]
     if result.pseudonymised:
         notes.append("Données pseudonymisées : ni nom ni INS, année de naissance seule ; le pseudonyme est stable "

@@ -261,3 +261,22 @@ def test_saved_searches_are_per_user(client, world):
 def test_fts5_query_is_never_raw_syntax():
     assert search_backend.fts5_query('métastases OR "x" NEAR(a b) -c') == (
         '"métastas"* "or"* "x"* "near"* "a"* "b"* "c"*')
+
+
+def test_broad_searches_stop_counting_and_exports_say_they_were_cut(client, world, monkeypatch):
+    from oncodcc.infocentre import search
+
+    monkeypatch.setattr(search, "COUNT_LIMIT", 2)
+    monkeypatch.setattr(search, "PAGE_SIZE", 1)
+    monkeypatch.setattr(search, "EXPORT_LIMIT", 2)
+    for days in (3, 2, 1):
+        validated_fiche(world["sein"], days_ago=days)
+    client.force_login(world["epi"])
+    response = client.get(SEARCH, {"board": world["sein"].pk, "page": "9"})
+    result = response.context["result"]
+    assert (result.total, result.more, result.pages, result.page) == (2, True, 2, 2)
+    assert "Plus de 2 fiches trouvées" in response.content.decode()
+    response = client.get(reverse("infocentre_search:export", args=["xlsx"]), {"board": world["sein"].pk})
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert len(list(book["Données"].values)) == 3  # the header and the 2 newest
+    assert any("Export limité aux 2 fiches" in (r[0] or "") for r in book["Notes"].values)
