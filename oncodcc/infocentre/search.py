@@ -209,7 +209,7 @@ def _rows(actor, fiches: list[Fiche], text: str) -> list[Row]:
 def run(*, actor, form: SearchForm, page: int = 1) -> Result:
     """One page of results; every patient shown is audited."""
     fiches = filtered(visible_fiches(actor), form)
-    total = fiches[:COUNT_LIMIT + 1].count()
+    total = fiches.order_by()[:COUNT_LIMIT + 1].count()  # no ORDER BY: the model's ordering would sort every hit
     more = total > COUNT_LIMIT
     total = min(total, COUNT_LIMIT)
     pages = max(1, -(-total // PAGE_SIZE))
@@ -226,7 +226,7 @@ def run(*, actor, form: SearchForm, page: int = 1) -> Result:
 def export_rows(*, actor, form: SearchForm) -> Result:
     """Every result (up to EXPORT_LIMIT) for an export; every patient exported is audited."""
     fiches = filtered(visible_fiches(actor), form)
-    more = fiches[:EXPORT_LIMIT + 1].count() > EXPORT_LIMIT
+    more = fiches.order_by()[:EXPORT_LIMIT + 1].count() > EXPORT_LIMIT
     rows = _rows(actor, list(_ordered(fiches)[:EXPORT_LIMIT]), form.cleaned_data.get("q", ""))
     pseudonymised = pseudonymises(actor)
     notes = []
