@@ -8,6 +8,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from oncodcc.audit import services as audit
@@ -58,7 +59,8 @@ def _table(result: search.Result, form: SearchForm) -> exports.Table:
     columns = [exports.Column(key, label, "label") for key, label in keys]
     rows = [{key: getattr(row, key) for key, _ in keys} for row in result.rows]
     notes = ["Critères : " + (" ; ".join(form.labelled_summary()) or "aucun"),
-             f"{len(rows)} fiche(s) exportée(s) (dernière version validée de chaque fiche).",
+             ngettext("%(n)d fiche exportée (dernière version validée de chaque fiche).",
+                      "%(n)d fiches exportées (dernière version validée de chaque fiche).", len(rows)) % {"n": len(rows)},
              *result.notes]
     if result.pseudonymised:
         notes.append("Données pseudonymisées : ni nom ni INS, année de naissance seule ; le pseudonyme est stable "

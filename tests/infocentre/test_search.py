@@ -280,3 +280,14 @@ def test_broad_searches_stop_counting_and_exports_say_they_were_cut(client, worl
     book = openpyxl.load_workbook(io.BytesIO(response.content))
     assert len(list(book["Données"].values)) == 3  # the header and the 2 newest
     assert any("Export limité aux 2 fiches" in (r[0] or "") for r in book["Notes"].values)
+
+
+def test_stats_refresh_rebuilds_the_search_index(world):
+    from django.core.management import call_command
+
+    fiche = validated_fiche(world["sein"], comments="Récidive locale.")
+    FicheSearchDocument.objects.all().delete()
+    out = io.StringIO()
+    call_command("stats", "refresh", stdout=out)
+    assert "Index de recherche des fiches reconstruit : 1 fiche." in out.getvalue()
+    assert set(Fiche.objects.filter(pk__in=search_backend.matching_fiches("recidive"))) == {fiche}

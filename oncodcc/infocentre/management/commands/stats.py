@@ -6,6 +6,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from oncodcc.infocentre import figures, rollups, scopes, search_index
 from oncodcc.rcp.models import PARIS
@@ -30,7 +31,10 @@ class Command(BaseCommand):
             label = options["year"] or "toutes les années"
             self.stdout.write(f"Cumuls reconstruits ({label}) : "
                               + ", ".join(f"{k} = {v}" for k, v in totals.items()))
-            self.stdout.write(f"Index de recherche des fiches reconstruit : {search_index.rebuild()} fiche(s).")
+            indexed = search_index.rebuild()
+            self.stdout.write(ngettext("Index de recherche des fiches reconstruit : %(n)d fiche.",
+                                       "Index de recherche des fiches reconstruit : %(n)d fiches.", indexed)
+                              % {"n": indexed})
             return
         year = options["year"] or timezone.localtime(timezone.now(), PARIS).year
         if not 1900 < year < 3000:
