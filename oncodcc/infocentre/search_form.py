@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 from oncodcc.directory.models import Organisation
 from oncodcc.questionnaires import services as questionnaires
+from oncodcc.questionnaires.models import Questionnaire
 from oncodcc.rcp.models import Board
 from oncodcc.terminology import valuesets
 
@@ -36,8 +37,23 @@ class Marker:
         return cls(form_url, column, code)
 
 
+_MARKERS: dict[tuple, list] = {}
+
+
 def marker_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    """Grouped per published form: the coded answers of its statistics columns (HER2, EGFR, RAS…)."""
+    """Grouped per published form: the coded answers of its statistics columns (HER2, EGFR, RAS…).
+
+    Reading and parsing every form costs ~80 ms; a published version never changes (its sha256 says so), so the
+    choices are kept per set of published versions and rebuilt only when one is added."""
+    key = tuple(Questionnaire.objects.filter(status=Questionnaire.Status.ACTIVE).order_by("pk")
+                .values_list("pk", "sha256"))
+    if key not in _MARKERS:
+        _MARKERS.clear()
+        _MARKERS[key] = _marker_choices()
+    return _MARKERS[key]
+
+
+def _marker_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     groups = []
     for questionnaire in questionnaires.catalogue():
         options = []
