@@ -3,6 +3,7 @@ plural-insensitive keywords on the database in use (SQLite FTS5 locally, Postgre
 filters, the access rules, the pseudonymised rows of the epidemiologist, the audit, saved searches and exports."""
 
 import csv
+import json
 import io
 from datetime import timedelta
 
@@ -291,3 +292,15 @@ def test_stats_refresh_rebuilds_the_search_index(world):
     call_command("stats", "refresh", stdout=out)
     assert "Index de recherche des fiches reconstruit : 1 fiche." in out.getvalue()
     assert set(Fiche.objects.filter(pk__in=search_backend.matching_fiches("recidive"))) == {fiche}
+
+
+def test_marker_choices_follow_the_published_forms(world):
+    from oncodcc.infocentre.search_form import marker_choices
+    from tests.questionnaires.helpers import FORMS_DIR
+
+    groups = dict(marker_choices())
+    assert any(label == "Statut HER2 retenu : HER2 positif" for _, label in groups["Fiche RCP — Sein"])
+    assert not any("EGFR" in label for options in groups.values() for _, label in options)
+    organ_forms.publish(parse(json.loads((FORMS_DIR / "thorax.json").read_text(encoding="utf-8"))),
+                        source="thorax.json")
+    assert any("EGFR" in label for options in dict(marker_choices()).values() for _, label in options)
