@@ -3,8 +3,8 @@ plural-insensitive keywords on the database in use (SQLite FTS5 locally, Postgre
 filters, the access rules, the pseudonymised rows of the epidemiologist, the audit, saved searches and exports."""
 
 import csv
-import json
 import io
+import json
 from datetime import timedelta
 
 import openpyxl
