@@ -282,6 +282,10 @@ DCC_AUDIT_PREVIOUS_KEYS = env_list("DCC_AUDIT_PREVIOUS_KEYS", "")
 # Signed chain heads written by `dcc audit checkpoint`: keep (or copy) this file away from the database.
 DCC_AUDIT_CHECKPOINT_FILE = Path(os.environ.get("DCC_AUDIT_CHECKPOINT_FILE", VAR_DIR / "audit-checkpoints.jsonl"))
 
+# The key of the patients' pseudonyms in the epidemiologist's search results and exports (infocentre); empty:
+# derived from the secret key. Changing it changes every pseudonym.
+DCC_PSEUDONYM_KEY = os.environ.get("DCC_PSEUDONYM_KEY", "")
+
 # --- Domain settings ---
 DCC_REGION_NAME = os.environ.get("DCC_REGION_NAME", "Région de démonstration")
 # How long a break-the-glass access stays open once justified.

@@ -28,6 +28,7 @@ urlpatterns = [
     path("pps/", include("oncodcc.careplans.urls")),
     path("diffusion/", include("oncodcc.diffusion.urls")),
     path("statistiques/", include("oncodcc.infocentre.urls")),
+    path("infocentre/", include("oncodcc.infocentre.urls_search")),
     path("admin/", admin.site.urls),
 ]
 

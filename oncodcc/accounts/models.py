@@ -17,6 +17,8 @@ class Role(models.TextChoices):
     ADMIN_DSRC = "admin_dsrc", _("Administrateur DSRC")
     DPO = "dpo", _("Délégué à la protection des données (DPO)")
     SYSADMIN = "sysadmin", _("Administrateur système")
+    # The DSRC's epidemiologist: searches every fiche of the region, pseudonymised (no name, no INS, birth year).
+    EPIDEMIOLOGIST = "epidemiologist", _("Épidémiologiste (DSRC)")
 
 
 CLINICAL_ROLES = {Role.DOCTOR, Role.COORDINATOR}

@@ -83,6 +83,11 @@ class Action:
     DIFFUSION_RESEND = "diffusion.resend"
     DIFFUSION_PAYLOAD_VIEW = "diffusion.payload.view"
     DMP_OPPOSITION = "patient.dmp_opposition"
+    # Infocentre: the search over fiches (one event per patient shown or exported) and the saved searches.
+    FICHE_SEARCH = "fiche.search"
+    FICHE_SEARCH_EXPORT = "fiche.search_export"
+    SAVED_SEARCH_CREATE = "infocentre.saved_search_create"
+    SAVED_SEARCH_DELETE = "infocentre.saved_search_delete"
     HL7_RECEIVER_REGISTER = "hl7.receiver_register"
     # Accounts (issue 10): requests, activation, second factor, Pro Santé Connect, lifecycle and access reviews.
     ACCOUNT_REQUEST = "account.request"

@@ -22,6 +22,7 @@ DEMO_ACCOUNTS: list[tuple[str, str, str]] = [
     ("admin3c", Role.ADMIN_3C, "Administrateur du 3C Nord (accès à l'administration)"),
     ("admindsrc", Role.ADMIN_DSRC, "Administrateur du DSRC de démonstration"),
     ("dpo", Role.DPO, "Délégué à la protection des données : historiques d'accès"),
+    ("epidemio", Role.EPIDEMIOLOGIST, "Épidémiologiste du DSRC : recherche pseudonymisée dans toutes les fiches"),
     ("sysadmin", Role.SYSADMIN, "Administrateur système (superutilisateur)"),
 ]
 DEMO_USERNAMES = frozenset(username for username, _, _ in DEMO_ACCOUNTS)

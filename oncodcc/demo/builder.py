@@ -16,7 +16,7 @@ from oncodcc.audit.services import Action
 from oncodcc.diffusion.demo_receiver import register_demo_receivers
 from oncodcc.directory.models import Organisation, Practitioner
 from oncodcc.documents import services as documents
-from oncodcc.infocentre import rollups
+from oncodcc.infocentre import rollups, search_index
 from oncodcc.patients.models import Patient
 from oncodcc.rcp.models import Fiche
 
@@ -113,7 +113,7 @@ def load(*, seed: int = DEFAULT_SEED, patients: int = DEFAULT_PATIENTS, months: 
         step(f"{reports} comptes rendus reçus (anatomopathologie, génétique moléculaire) pour les dossiers inscrits "
              "aux prochaines séances")
         rollups.rebuild(audited=False)  # the activity was bulk-inserted, past the services that keep the counters
-        step("cumuls de l'infocentre reconstruits")
+        step(f"cumuls de l'infocentre reconstruits ; {search_index.rebuild()} fiches indexées pour la recherche")
         counts = {"seed": seed, "boards": len(region.boards), "practitioners": len(practitioners),
                   "received_reports": reports, "documents": len(registered), **asdict(stats)}
         audit.record(actor=None, action=Action.DEMO_DATA, details=counts)

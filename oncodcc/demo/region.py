@@ -182,7 +182,7 @@ def build_users(region: Region) -> None:
     roles = {username: role for username, role, _ in DEMO_ACCOUNTS}
     demo_links = {"medecin": region.medecin, "coordinateur": breast_coordinator}
     demo_orgs = {"secretaire": breast.managing_3c, "admin3c": region.cccs[0], "admindsrc": region.dsrc,
-                 "dpo": region.dsrc}
+                 "dpo": region.dsrc, "epidemio": region.dsrc}
     users: list[User] = []
     for username, role in roles.items():
         practitioner = demo_links.get(username)

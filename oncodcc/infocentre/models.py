@@ -97,3 +97,41 @@ class DeclaredActivity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.board} {self.month:%m/%Y} : {self.reports}"
+
+
+class FicheSearchDocument(models.Model):
+    """The searchable text of a validated fiche RCP (question, case summary, proposal, comments, organ-form
+    answers), rewritten in the validation's transaction. On PostgreSQL the table also has a stored generated column
+    `search_vector` = `to_tsvector('french', infocentre_unaccent(body))` with a GIN index (migration 0002; unknown
+    to the ORM, computed by the database); SQLite through the FTS5 table `infocentre_fiche_fts`
+    (rowid = fiche id), written beside it. Only the latest validated version of each fiche set has one."""
+
+    fiche = models.OneToOneField("rcp.Fiche", primary_key=True, on_delete=models.CASCADE, related_name="+")
+    set_id = models.UUIDField(db_index=True)
+    body = models.TextField()
+    indexed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("texte indexé d'une fiche RCP")
+        verbose_name_plural = _("textes indexés des fiches RCP")
+
+    def __str__(self) -> str:
+        return f"fiche {self.fiche_id}"
+
+
+class SavedSearch(models.Model):
+    """A named search over the fiches, kept for its owner only: the query string of the search page."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("nom"), max_length=100)
+    query = models.CharField(_("critères"), max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("recherche enregistrée")
+        verbose_name_plural = _("recherches enregistrées")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="saved_search_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name

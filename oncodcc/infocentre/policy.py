@@ -6,13 +6,22 @@
 - Board coordinator (a practitioner flagged coordinator of a board): those boards.
 - Doctor (any account linked to a practitioner, coordinators included): their own activity — the fiches they
   signed or requested and what followed them.
+- Epidemiologist (DSRC): the whole region's statistics, suppressed exports (aggregates only, like a 3C).
 - Everyone else (secretaries, DPO…): nothing.
 Declaring the activity made in other tools: the 3C administrator for their 3C's boards, the DSRC administrator
-for every board of the region. Only aggregates are ever shown: no patient, no clinical text.
+for every board of the region. Only aggregates are ever shown on the statistics pages: no patient, no clinical
+text.
+
+The search over fiches is another matter — clinical text, patient by patient:
+- the roles that work on cases (doctors, coordinators, secretaries) search the fiches of the patients they hold a
+  relation with (`core.policy.relation_scope`: care team, their boards' cases…), identified;
+- the DSRC's epidemiologist searches every fiche of the region, pseudonymised (no name, no INS, birth year only,
+  a stable keyed pseudonym);
+- administrators and the DPO never search clinical content.
 """
 
 from oncodcc.accounts.models import Role
-from oncodcc.core.policy import is_signed_in, register
+from oncodcc.core.policy import CASE_WORKER_ROLES, is_signed_in, register
 from oncodcc.directory.models import Organisation
 from oncodcc.rcp.models import Board, BoardMember
 
@@ -22,10 +31,20 @@ from .scopes import Scope
 VIEW = "infocentre.view"
 DECLARE = "infocentre.declare"
 EXPORT_UNSUPPRESSED = "infocentre.export_unsuppressed"
+SEARCH = "infocentre.search"
+SEARCH_REGION = "infocentre.search_region"
 
 
 def is_regional(user) -> bool:
     return is_signed_in(user) and (user.is_superuser or user.role in {Role.ADMIN_DSRC, Role.SYSADMIN})
+
+
+def is_epidemiologist(user) -> bool:
+    return is_signed_in(user) and user.role == Role.EPIDEMIOLOGIST
+
+
+def sees_region(user) -> bool:
+    return is_regional(user) or is_epidemiologist(user)
 
 
 def ccc_of(user) -> Organisation | None:
@@ -49,7 +68,7 @@ def has_own_activity(user) -> bool:
 
 def default_scope(user) -> Scope | None:
     """The scope a user's page opens on; None when they see no statistics."""
-    if is_regional(user):
+    if sees_region(user):
         return scopes.region()
     ccc = ccc_of(user)
     if ccc is not None:
@@ -65,7 +84,7 @@ def default_scope(user) -> Scope | None:
 def _sees(user, scope: Scope) -> bool:
     if scope.kind == "mine":
         return has_own_activity(user) and scope.obj == user
-    if is_regional(user):
+    if sees_region(user):
         return True
     ccc = ccc_of(user)
     if ccc is not None:
@@ -79,7 +98,7 @@ def _sees(user, scope: Scope) -> bool:
 @register(VIEW, "Voir les statistiques de l'infocentre (un périmètre : région, territoire, 3C, RCP…)")
 def may_view(user, scope: Scope | None = None) -> bool:
     if scope is None:  # asked on every page (the navigation link): the checks without a query first
-        return (is_regional(user) or has_own_activity(user) or ccc_of(user) is not None
+        return (sees_region(user) or has_own_activity(user) or ccc_of(user) is not None
                 or bool(coordinated_board_ids(user)))
     return _sees(user, scope)
 
@@ -102,7 +121,7 @@ def exports_unsuppressed(user, obj=None) -> bool:
 
 def selectable_scopes(user) -> list[Scope]:
     """The scopes offered in the page's selector, in order."""
-    if is_regional(user):
+    if sees_region(user):
         return catalogue.regional_scopes()
     offered: list[Scope] = []
     ccc = ccc_of(user)
@@ -114,3 +133,13 @@ def selectable_scopes(user) -> list[Scope]:
     if has_own_activity(user):
         offered.append(scopes.mine(user))
     return offered
+
+
+@register(SEARCH, "Rechercher dans le texte des fiches RCP (ses patients ; l'épidémiologiste : pseudonymisé)")
+def may_search(user, obj=None) -> bool:
+    return is_signed_in(user) and (user.role in CASE_WORKER_ROLES or user.role == Role.EPIDEMIOLOGIST)
+
+
+@register(SEARCH_REGION, "Rechercher dans toutes les fiches de la région, pseudonymisées (épidémiologiste DSRC)")
+def searches_region_pseudonymised(user, obj=None) -> bool:
+    return is_epidemiologist(user)

@@ -1,5 +1,6 @@
 """The infocentre listens to the apps below it: validations (rcp, careplans) and postponed cases keep the rollup
-counters, and each login notes the day. The receivers run inside the sender's transaction."""
+counters and the fiches' search documents, and each login notes the day. The receivers run inside the sender's
+transaction."""
 
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
@@ -8,12 +9,13 @@ from django.utils import timezone
 from oncodcc.careplans.signals import care_plan_validated
 from oncodcc.rcp.signals import case_postponed, fiche_validated
 
-from . import rollups
+from . import rollups, search_index
 
 
 @receiver(fiche_validated, dispatch_uid="infocentre.fiche_validated")
 def _fiche_validated(sender, fiche, **kwargs):
     rollups.on_fiche_validated(fiche=fiche)
+    search_index.index_fiche(fiche=fiche)
 
 
 @receiver(case_postponed, dispatch_uid="infocentre.case_postponed")

@@ -48,6 +48,7 @@ def region(db) -> Region:
         "doctor": f.DoctorFactory(username="doctor"),
         "secretary": f.UserFactory(role=Role.SECRETARY, organisation=ccc_north, username="secretary"),
         "dpo": f.UserFactory(role=Role.DPO, organisation=dsrc, username="dpo"),
+        "epidemiologist": f.UserFactory(role=Role.EPIDEMIOLOGIST, organisation=dsrc, username="epi"),
     }
     f.add_member(board_south, users["board_coordinator"].practitioner, coordinator=True)
     f.add_member(board_north, users["doctor"].practitioner)

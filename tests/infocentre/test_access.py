@@ -33,6 +33,9 @@ EXPECTED = {
     "doctor": set(),
     "secretary": set(),
     "dpo": set(),
+    # The DSRC's epidemiologist: the region's aggregates (exports suppressed, no declaration).
+    "epidemiologist": {"region", "territory", "3c_own", "3c_other", "hospital", "board_north", "board_south",
+                       "organ"},
 }
 
 
@@ -52,7 +55,7 @@ def test_view_matrix(region, role):
 
 
 @pytest.mark.parametrize(("role", "opens_on"), [
-    ("dsrc", "region"), ("admin3c", "3c"), ("coord3c", "3c"), ("board_coordinator", "board"), ("doctor", "mine")])
+    ("dsrc", "region"), ("epidemiologist", "region"), ("admin3c", "3c"), ("coord3c", "3c"), ("board_coordinator", "board"), ("doctor", "mine")])
 def test_each_role_opens_on_its_scope(client, region, role, opens_on):
     client.force_login(region.users[role])
     response = client.get(FIGURES)
@@ -122,4 +125,15 @@ def test_a_doctor_sees_their_own_activity_only(client, region):
 
 def test_every_infocentre_permission_is_in_the_matrix():
     registered = {name for name in core_policy.permissions() if name.startswith("infocentre.")}
-    assert registered == {policy.VIEW, policy.DECLARE, policy.EXPORT_UNSUPPRESSED}  # all three in test_view_matrix
+    # VIEW, DECLARE, EXPORT_UNSUPPRESSED: test_view_matrix; SEARCH, SEARCH_REGION: test_search_matrix.
+    assert registered == {policy.VIEW, policy.DECLARE, policy.EXPORT_UNSUPPRESSED, policy.SEARCH,
+                          policy.SEARCH_REGION}
+
+
+@pytest.mark.parametrize("role", sorted(EXPECTED))
+def test_search_matrix(region, role):
+    """Clinical text: the roles that work on cases (their patients) and the epidemiologist (pseudonymised)."""
+    user = region.users[role]
+    searches = role in {"doctor", "board_coordinator", "coord3c", "secretary", "epidemiologist"}
+    assert core_policy.has_permission(user, policy.SEARCH) is searches
+    assert core_policy.has_permission(user, policy.SEARCH_REGION) is (role == "epidemiologist")

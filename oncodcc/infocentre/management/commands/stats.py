@@ -6,14 +6,15 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import ngettext
 
-from oncodcc.infocentre import figures, rollups, scopes
+from oncodcc.infocentre import figures, rollups, scopes, search_index
 from oncodcc.rcp.models import PARIS
 
 
 class Command(BaseCommand):
     help = ("Le DCC en chiffres d'une année et d'un périmètre (région, territoire, 3C, établissement, RCP, "
-            "organe) ; « refresh » reconstruit les tables de cumuls depuis les données.")
+            "organe) ; « refresh » reconstruit les tables de cumuls et l'index de recherche des fiches.")
 
     def add_arguments(self, parser):
         parser.add_argument("action", nargs="?", choices=["show", "refresh"], default="show",
@@ -30,6 +31,10 @@ class Command(BaseCommand):
             label = options["year"] or "toutes les années"
             self.stdout.write(f"Cumuls reconstruits ({label}) : "
                               + ", ".join(f"{k} = {v}" for k, v in totals.items()))
+            indexed = search_index.rebuild()
+            self.stdout.write(ngettext("Index de recherche des fiches reconstruit : %(n)d fiche.",
+                                       "Index de recherche des fiches reconstruit : %(n)d fiches.", indexed)
+                              % {"n": indexed})
             return
         year = options["year"] or timezone.localtime(timezone.now(), PARIS).year
         if not 1900 < year < 3000:
