@@ -4,6 +4,7 @@ from django.apps import AppConfig
 class AuditConfig(AppConfig):
     name = "oncodcc.audit"
     label = "audit"
+    verbose_name = "Traçabilité"
 
     def ready(self):
         # After django.contrib.admin's autodiscovery (listed earlier in INSTALLED_APPS): every admin is audited.

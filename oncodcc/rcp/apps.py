@@ -4,6 +4,7 @@ from django.apps import AppConfig
 class RcpConfig(AppConfig):
     name = "oncodcc.rcp"
     label = "rcp"
+    verbose_name = "Réunions de concertation pluridisciplinaire (RCP)"
 
     def ready(self) -> None:
         from oncodcc.terminology import valuesets

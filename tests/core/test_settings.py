@@ -86,3 +86,15 @@ def test_an_email_link_address_that_is_not_https_is_reported(tmp_path):
     result = run_dcc("check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path, **env)
     assert result.returncode != 0
     assert "oncodcc.W030" in result.stdout + result.stderr
+
+
+def test_the_administration_names_every_application_in_french():
+    """No English application name in the admin ("DIRECTORY", "Axes", "Tasks Database Backend")."""
+    from django.apps import apps
+    from django.contrib import admin
+
+    shown = {model._meta.app_config for model in admin.site._registry}
+    for app in shown:
+        # Django titles the label ("Directory") when the application declares no name of its own.
+        assert hasattr(type(app), "verbose_name"), f"{app.name} has no French verbose_name"
+    assert apps.get_app_config("directory").verbose_name == "Annuaire"
