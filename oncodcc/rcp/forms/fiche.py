@@ -12,6 +12,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 from django.utils.text import capfirst
@@ -22,6 +23,7 @@ from oncodcc.questionnaires.forms import PREFIX as ORGAN_PREFIX
 from oncodcc.questionnaires.forms import OrganForm
 from oncodcc.questionnaires.models import FicheAnswers
 from oncodcc.terminology import valuesets as vs
+from oncodcc.trials.models import Trial
 
 from ..models import Fiche, FurtherTest, ProposedTreatment, Tumour
 from ..services.fiches import MAX_TEXT, TEST_FIELDS, TREATMENT_FIELDS, TUMOUR_FIELDS, FicheInput
@@ -179,6 +181,9 @@ class FicheForm(forms.Form):
     guideline_date = _date(Fiche, "guideline_date")
     trial_proposed = _yes_no(Fiche, "trial_proposed")
     trial_detail = _text(Fiche, "trial_detail")
+    proposed_trial_id = forms.TypedChoiceField(
+        label="Essai du registre régional", coerce=int, empty_value=None, required=False,
+        help_text="Choisir l'essai enregistre son identifiant (EU CT ou NCT) dans la fiche et le document CDA.")
     # 15. Commentaires
     comments = _text(Fiche, "comments", textarea=True)
 
@@ -190,6 +195,7 @@ class FicheForm(forms.Form):
             chosen = set(self.initial.get(name) or [])
             field = self.fields[name]
             field.choices = sorted(field.choices, key=lambda choice: choice[0] not in chosen)
+        self.fields["proposed_trial_id"].choices = trial_choices(self.initial.get("proposed_trial_id"))
 
     def clean(self):
         data = super().clean()
@@ -200,6 +206,9 @@ class FicheForm(forms.Form):
             data["progression_type"] = ""
         if data.get("trial_proposed") is not True:
             data["trial_detail"] = ""
+            data["proposed_trial_id"] = None
+        elif data.get("proposed_trial_id") and not data.get("trial_detail"):
+            data["trial_detail"] = str(Trial.objects.get(pk=data["proposed_trial_id"]))[:300]
         if not data.get("recourse_referral"):
             data["recourse_referral_detail"] = ""
         if data.get("nature") != vs.NATURE_CROSS_CUTTING:
@@ -208,6 +217,12 @@ class FicheForm(forms.Form):
 
     def fields_input(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in Fiche.EDITABLE_FIELDS}
+
+
+def trial_choices(current_id: int | None) -> list[tuple[str, str]]:
+    """The open trials of the registry, and the one already chosen even if it has closed since."""
+    trials = Trial.objects.filter(Q(status=Trial.Status.OPEN) | Q(pk=current_id or 0))
+    return [("", "— aucun essai du registre —"), *((str(t.pk), str(t)) for t in trials)]
 
 
 class _ChildForm(forms.Form):
