@@ -13,7 +13,7 @@ from oncodcc.trials.criteria import INDETERMINATE, parse_condition
 from oncodcc.trials.matching import CaseFacts, State, TrialMatch, check
 from oncodcc.trials.models import LINES, Trial
 
-BREAST, LUNG, COLON = "76752008", "39607008", "MED-251"
+BREAST, LUNG, COLON = "76752008", "MED-255", "MED-251"
 ORGANS = [BREAST, LUNG, COLON]
 STAGES = ["I", "II", "IIIA", "IV", "metastatique"]
 ITEMS = {"her2_statut": ["negatif", "low", "positif"], "egfr": ["mute", "neg"], "mmr_statut": ["dmmr", "pmmr"]}
@@ -57,7 +57,7 @@ cases = st.builds(
     stage=st.sampled_from(["", *STAGES]),
     line=st.sampled_from([None, *LINES]),
     biomarkers=st.fixed_dictionaries({}, optional={
-        **{item: answers for item in ITEMS},
+        **dict.fromkeys(ITEMS, answers),
         NUMERIC: st.one_of(st.just(""), st.just("en_cours"), st.integers(0, 100).map(str)),
     }),
 )
