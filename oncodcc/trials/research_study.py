@@ -79,7 +79,7 @@ def research_study(trial: Trial) -> dict:
 
 def _site(site) -> dict:
     organisation = site.organisation
-    reference: dict = {"display": organisation.name}
+    reference: dict = {"reference": f"Organization/{organisation.pk}", "display": organisation.name}
     if organisation.finess:
         reference["identifier"] = {"system": SYSTEM_FINESS, "value": organisation.finess}
     extensions = [{"url": url, "valueString": value}
