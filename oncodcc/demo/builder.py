@@ -31,6 +31,7 @@ from .region import (
     build_users,
 )
 from .reports import file_reports
+from .trials import load_demo_trials
 
 DEFAULT_SEED = 2026
 DEFAULT_PATIENTS = 600
@@ -87,13 +88,16 @@ def load(*, seed: int = DEFAULT_SEED, patients: int = DEFAULT_PATIENTS, months: 
         step(f"{stats.patients} patients, {stats.registrations} inscriptions, {stats.fiches} fiches RCP validées "
              f"(dont {stats.registered_only} cas enregistrés), {stats.upcoming_registrations} dossiers inscrits "
              "aux prochaines séances")
+        trials = load_demo_trials([h for territory in hospitals for h in territory])
+        step(f"{trials} essais cliniques fictifs au registre régional, ouverts dans les établissements de démonstration")
         reports = file_reports(region=region, rng=rng, today=today)
         step(f"{reports} comptes rendus reçus (anatomopathologie, génétique moléculaire) pour les dossiers inscrits "
              "aux prochaines séances")
         rollups.rebuild(audited=False)  # the activity was bulk-inserted, past the services that keep the counters
         step("cumuls de l'infocentre reconstruits")
         counts = {"seed": seed, "boards": len(region.boards), "practitioners": len(practitioners),
-                  "received_reports": reports, **asdict(stats)}
+                  "received_reports": reports, "trials": trials,
+                  **asdict(stats)}
         audit.record(actor=None, action=Action.DEMO_DATA, details=counts)
     counts["seconds"] = round(time.monotonic() - started, 1)
     return counts
