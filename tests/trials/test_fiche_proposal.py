@@ -54,3 +54,14 @@ def test_the_service_refuses_an_unknown_trial(draft, member_doctor):
         services.save(actor=member_doctor, fiche=draft, expected_version=0,
                       data=FicheInput(fields={**fields, "trial_proposed": True, "proposed_trial_id": 987654}))
     assert exc.value.message_dict["proposed_trial_id"] == ["Cet essai n'existe pas dans le registre régional."]
+
+
+def test_the_possible_trials_come_first_in_the_fiche_form(draft, member_doctor, trials):
+    """The draft is a breast case (board organs): a lung trial is offered among the others, not as possible."""
+    lung = Trial.objects.create(nct_id="NCT06000003", title="Poumon EGFR", organs=["MED-255"])
+    Trial.objects.filter(pk=trials[0].pk).update(organs=["76752008"])
+    response = client_for(member_doctor).get(edit_url(draft))
+    choices = response.context["editor"].form.fields["proposed_trial_id"].choices
+    assert choices[1] == ("Essais possibles pour ce dossier", [(str(trials[0].pk), str(Trial.objects.get(
+        pk=trials[0].pk)))])
+    assert choices[2] == ("Autres essais du registre", [(str(lung.pk), str(lung))])

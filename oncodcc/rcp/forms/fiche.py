@@ -23,6 +23,7 @@ from oncodcc.questionnaires.forms import PREFIX as ORGAN_PREFIX
 from oncodcc.questionnaires.forms import OrganForm
 from oncodcc.questionnaires.models import FicheAnswers
 from oncodcc.terminology import valuesets as vs
+from oncodcc.trials.matching import prescreen
 from oncodcc.trials.models import Trial
 
 from ..models import Fiche, FurtherTest, ProposedTreatment, Tumour
@@ -219,10 +220,17 @@ class FicheForm(forms.Form):
         return {name: self.cleaned_data[name] for name in Fiche.EDITABLE_FIELDS}
 
 
-def trial_choices(current_id: int | None) -> list[tuple[str, str]]:
-    """The open trials of the registry, and the one already chosen even if it has closed since."""
-    trials = Trial.objects.filter(Q(status=Trial.Status.OPEN) | Q(pk=current_id or 0))
-    return [("", "— aucun essai du registre —"), *((str(t.pk), str(t)) for t in trials)]
+def trial_choices(current_id: int | None, possible: list[Trial] | None = None) -> list:
+    """The open trials of the registry (and the one already chosen, even if it has closed since); with `possible`
+    (the pre-screening of the case), those first in their own group."""
+    trials = list(Trial.objects.filter(Q(status=Trial.Status.OPEN) | Q(pk=current_id or 0)))
+    blank = ("", "— aucun essai du registre —")
+    if possible is None:
+        return [blank, *((str(t.pk), str(t)) for t in trials)]
+    first = {t.pk for t in possible}
+    return [blank,
+            ("Essais possibles pour ce dossier", [(str(t.pk), str(t)) for t in trials if t.pk in first]),
+            ("Autres essais du registre", [(str(t.pk), str(t)) for t in trials if t.pk not in first])]
 
 
 class _ChildForm(forms.Form):
@@ -339,6 +347,8 @@ class FicheEditor:
     def __init__(self, data=None, *, fiche: Fiche):
         self.fiche = fiche
         self.form = FicheForm(data, initial=initial_from_fiche(fiche))
+        self.form.fields["proposed_trial_id"].choices = trial_choices(
+            fiche.proposed_trial_id, [match.trial for match in prescreen(fiche.registration)])
         self.organ_record = organ_record(fiche)
         self.organ: OrganForm | None = None
         if self.organ_record is not None:
