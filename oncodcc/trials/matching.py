@@ -219,6 +219,15 @@ def nearest_site(sites: list[TrialSite], registration: Registration) -> tuple[Tr
     return sorted(sites, key=lambda s: s.organisation.name)[0], "autre territoire"
 
 
+def shown_trials(registration: Registration, trials: list[Trial]) -> list[Trial]:
+    """Those of `trials` (open ones) the case does not contradict, without their sites (the fiche form's list)."""
+    trials = [trial for trial in trials if trial.is_open]
+    if not trials:
+        return []
+    facts = facts_for(registration)
+    return [trial for trial in trials if TrialMatch(trial, check(trial, facts)).shown]
+
+
 def prescreen(registration: Registration) -> list[TrialMatch]:
     """The open trials whose no criterion is known to fail, each with its criteria and nearest opening hospital."""
     facts = facts_for(registration)

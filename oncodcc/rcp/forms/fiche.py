@@ -23,7 +23,7 @@ from oncodcc.questionnaires.forms import PREFIX as ORGAN_PREFIX
 from oncodcc.questionnaires.forms import OrganForm
 from oncodcc.questionnaires.models import FicheAnswers
 from oncodcc.terminology import valuesets as vs
-from oncodcc.trials.matching import prescreen
+from oncodcc.trials.matching import shown_trials
 from oncodcc.trials.models import Trial
 
 from ..models import Fiche, FurtherTest, ProposedTreatment, Tumour
@@ -196,7 +196,6 @@ class FicheForm(forms.Form):
             chosen = set(self.initial.get(name) or [])
             field = self.fields[name]
             field.choices = sorted(field.choices, key=lambda choice: choice[0] not in chosen)
-        self.fields["proposed_trial_id"].choices = trial_choices(self.initial.get("proposed_trial_id"))
 
     def clean(self):
         data = super().clean()
@@ -220,17 +219,17 @@ class FicheForm(forms.Form):
         return {name: self.cleaned_data[name] for name in Fiche.EDITABLE_FIELDS}
 
 
-def trial_choices(current_id: int | None, possible: list[Trial] | None = None) -> list:
-    """The open trials of the registry (and the one already chosen, even if it has closed since); with `possible`
-    (the pre-screening of the case), those first in their own group."""
-    trials = list(Trial.objects.filter(Q(status=Trial.Status.OPEN) | Q(pk=current_id or 0)))
+def trial_choices(fiche: Fiche) -> list:
+    """The open trials of the registry (and the one already chosen, even if it has closed since), the case's
+    possible trials (pre-screening) first in their own group. One query when the registry has no open trial."""
+    trials = list(Trial.objects.filter(Q(status=Trial.Status.OPEN) | Q(pk=fiche.proposed_trial_id or 0)))
     blank = ("", "— aucun essai du registre —")
-    if possible is None:
-        return [blank, *((str(t.pk), str(t)) for t in trials)]
-    first = {t.pk for t in possible}
+    if not trials:
+        return [blank]
+    possible = {trial.pk for trial in shown_trials(fiche.registration, trials)}
     return [blank,
-            ("Essais possibles pour ce dossier", [(str(t.pk), str(t)) for t in trials if t.pk in first]),
-            ("Autres essais du registre", [(str(t.pk), str(t)) for t in trials if t.pk not in first])]
+            ("Essais possibles pour ce dossier", [(str(t.pk), str(t)) for t in trials if t.pk in possible]),
+            ("Autres essais du registre", [(str(t.pk), str(t)) for t in trials if t.pk not in possible])]
 
 
 class _ChildForm(forms.Form):
@@ -347,8 +346,7 @@ class FicheEditor:
     def __init__(self, data=None, *, fiche: Fiche):
         self.fiche = fiche
         self.form = FicheForm(data, initial=initial_from_fiche(fiche))
-        self.form.fields["proposed_trial_id"].choices = trial_choices(
-            fiche.proposed_trial_id, [match.trial for match in prescreen(fiche.registration)])
+        self.form.fields["proposed_trial_id"].choices = trial_choices(fiche)
         self.organ_record = organ_record(fiche)
         self.organ: OrganForm | None = None
         if self.organ_record is not None:
