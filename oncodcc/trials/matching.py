@@ -197,24 +197,37 @@ def facts_for(registration: Registration) -> CaseFacts:
 
 # --- the nearest opening hospital ----------------------------------------------------------------------------------
 
-def nearest_site(sites: list[TrialSite], registration: Registration) -> tuple[TrialSite | None, str]:
+@dataclass(frozen=True)
+class Neighbourhood:
+    """Where the case is discussed: the meeting's hospital, the board's hospitals and their territories."""
+
+    meeting_hospital: int | None
+    board_hospitals: frozenset[int]
+    territories: frozenset[int]
+
+    @classmethod
+    def of(cls, registration: Registration) -> "Neighbourhood":
+        meeting = registration.meeting
+        hospitals = list(meeting.board.hospitals.all())
+        if meeting.location_id:
+            hospitals.append(meeting.location)
+        return cls(meeting.location_id, frozenset(h.pk for h in hospitals),
+                   frozenset(h.territory_id for h in hospitals if h.territory_id))
+
+
+def nearest_site(sites: list[TrialSite], around: Neighbourhood) -> tuple[TrialSite | None, str]:
     """The directory has no coordinates: nearest means the meeting's hospital, then one of the board's hospitals,
     then a hospital of the same territory, then any (by name)."""
     if not sites:
         return None, ""
-    meeting, board = registration.meeting, registration.meeting.board
-    board_hospitals = {h.pk: h for h in board.hospitals.all()}
-    if meeting.location_id:
-        board_hospitals.setdefault(meeting.location_id, meeting.location)
     for site in sites:
-        if site.organisation_id == meeting.location_id:
+        if site.organisation_id == around.meeting_hospital:
             return site, "établissement de la séance"
     for site in sites:
-        if site.organisation_id in board_hospitals:
+        if site.organisation_id in around.board_hospitals:
             return site, "établissement de la RCP"
-    territories = {h.territory_id for h in board_hospitals.values() if h.territory_id}
     for site in sites:
-        if site.organisation.territory_id in territories:
+        if site.organisation.territory_id in around.territories:
             return site, "même territoire"
     return sorted(sites, key=lambda s: s.organisation.name)[0], "autre territoire"
 
@@ -232,10 +245,9 @@ def prescreen(registration: Registration) -> list[TrialMatch]:
     """The open trials whose no criterion is known to fail, each with its criteria and nearest opening hospital."""
     facts = facts_for(registration)
     trials = Trial.objects.filter(status=Trial.Status.OPEN).prefetch_related("sites__organisation")
-    matches = []
-    for trial in trials:
-        match = TrialMatch(trial, check(trial, facts))
-        if match.shown:
-            match.site, match.site_reason = nearest_site(list(trial.sites.all()), registration)
-            matches.append(match)
+    matches = [match for match in (TrialMatch(trial, check(trial, facts)) for trial in trials) if match.shown]
+    if matches:
+        around = Neighbourhood.of(registration)
+        for match in matches:
+            match.site, match.site_reason = nearest_site(list(match.trial.sites.all()), around)
     return matches

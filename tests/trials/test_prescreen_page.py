@@ -100,3 +100,23 @@ def test_who_sees_the_possible_trials(case, who, sees):
         role=who, organisation=registration.meeting.board.managing_3c)
     assert has_permission(user, PRESCREEN, registration) is sees
     assert has_permission(user, PRESCREEN, None) is False
+
+
+def test_the_nearest_opening_hospital_is_in_the_boards_territory_before_any_other(case):
+    from oncodcc.directory.models import Territory
+
+    hospital, _coordinator, registration = case
+    dsrc = f.DsrcFactory()
+    north = Territory.objects.create(name="Nord", code="T-NORD", dsrc=dsrc)
+    south = Territory.objects.create(name="Sud", code="T-SUD", dsrc=dsrc)
+    hospital.territory = north
+    hospital.save()
+    far = f.OrganisationFactory(name="A — Centre du Sud", territory=south)
+    near = f.OrganisationFactory(name="Z — Clinique du Nord", territory=north)
+    trial("NCT06000010", "Sein tout venant", organs=[BREAST], sites=[far, near])
+    [match] = prescreen(registration)
+    assert (match.site.organisation, match.site_reason) == (near, "même territoire")
+    near.territory = None
+    near.save()
+    [match] = prescreen(registration)
+    assert (match.site.organisation, match.site_reason) == (far, "autre territoire")
