@@ -174,7 +174,7 @@ def _organ_form(fiche) -> tuple[dict[str, str], str]:
 def facts_for(registration: Registration) -> CaseFacts:
     """The case as the trials see it: the registration's latest fiche (draft or validated), the patient's age on
     the day of the meeting, the board's organs when the fiche names none."""
-    meeting_day = registration.meeting.starts_at.date()
+    meeting_day = registration.meeting.local_start.date()  # the day in Europe/Paris, not UTC
     age = age_on(registration.patient.birth_date, meeting_day)
     fiche = registration.fiches.order_by("-version_number", "-created_at").first()
     board_organs = frozenset(registration.meeting.board.organs or [])

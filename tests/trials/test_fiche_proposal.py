@@ -65,3 +65,28 @@ def test_the_possible_trials_come_first_in_the_fiche_form(draft, member_doctor, 
     assert choices[1] == ("Essais possibles pour ce dossier", [(str(trials[0].pk), str(Trial.objects.get(
         pk=trials[0].pk)))])
     assert choices[2] == ("Autres essais du registre", [(str(lung.pk), str(lung))])
+
+
+def test_the_api_proposes_a_registry_trial_and_refuses_an_unknown_one(registration, member_doctor, trials):
+    import json
+
+    from django.test import Client
+
+    from tests import factories as f
+
+    fiche = f.complete_fiche(registration, created_by=member_doctor)
+    client = Client()
+    client.force_login(member_doctor)
+
+    def put(body):
+        return client.put(f"/api/v1/fiches/{fiche.pk}", data=json.dumps(body), content_type="application/json")
+
+    response = put({"lock_version": 0, "proposed_trial_id": 987654, "trial_proposed": True, "trial_detail": "X"})
+    assert response.status_code == 400
+    assert response.json()["errors"]["proposed_trial_id"] == ["Cet essai n'existe pas dans le registre régional."]
+    response = put({"lock_version": 0, "trial_proposed": True, "trial_detail": "HER2-LOW",
+                    "proposed_trial_id": trials[0].pk})
+    assert response.status_code == 200 and response.json()["proposed_trial_id"] == trials[0].pk
+    # "No trial proposed" clears the registry trial too, whatever the writer sends.
+    response = put({"lock_version": 1, "trial_proposed": False})
+    assert response.status_code == 200 and response.json()["proposed_trial_id"] is None

@@ -228,6 +228,8 @@ def save(*, actor, fiche: Fiche, expected_version: int, data: FicheInput) -> Fic
     for name, value in data.fields.items():
         if name in Fiche.EDITABLE_FIELDS:
             setattr(fiche, name, value)
+    if fiche.trial_proposed is not True:
+        fiche.proposed_trial_id = None  # no trial proposed: no registry trial either, whoever writes
     fiche.updated_at = timezone.now()
     conditional_update(fiche, expected_version=expected_version, fields=[*Fiche.EDITABLE_FIELDS, "updated_at"])
     _write_children(fiche, data)
