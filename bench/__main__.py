@@ -4,7 +4,7 @@ after the other, each printing its figures and ratios. Options per benchmark: `p
 import importlib
 import sys
 
-BENCHMARKS = ("pdf_render", "hl7_ingest", "diffusion_send", "fiche_search")
+BENCHMARKS = ("pdf_render", "hl7_ingest", "diffusion_send", "fiche_search", "trial_prescreen")
 
 
 def main(argv: list[str]) -> int:

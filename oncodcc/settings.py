@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "oncodcc.rcp",
     "oncodcc.questionnaires",
     "oncodcc.careplans",
+    "oncodcc.trials",
     "oncodcc.documents",
     "oncodcc.audit",
     "oncodcc.interop.hl7v2",

@@ -106,6 +106,8 @@ class FicheFields(Schema):
     guideline_date: date | None = None
     trial_proposed: bool | None = None
     trial_detail: Text(300) = ""
+    proposed_trial_id: int | None = Field(None, ge=1, le=2**31 - 1,
+                                          description="Essai du registre régional proposé (id de /fhir/ResearchStudy).")
     comments: Text(MAX_TEXT) = ""
 
 

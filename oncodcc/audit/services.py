@@ -78,6 +78,8 @@ class Action:
     LOGOUT = "auth.logout"
     LOGIN_FAILED = "auth.login_failed"
     DEMO_DATA = "system.demo_data"
+    TRIAL_PRESCREEN_VIEW = "trial.prescreen.view"  # the possible trials of a case shown (reads its fiche)
+    TRIAL_IMPORT = "trial.import"  # the regional trials registry imported (CSV or FHIR Bundle)
     # Diffusion out (oncodcc.diffusion): a manual resend, the patient's objection to the DMP, reading the raw
     # payloads of the attempt log, a DPI receiver registered.
     DIFFUSION_RESEND = "diffusion.resend"

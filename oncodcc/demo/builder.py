@@ -33,6 +33,7 @@ from .region import (
     build_users,
 )
 from .reports import file_reports
+from .trials import load_demo_trials
 
 DEFAULT_SEED = 2026
 DEFAULT_PATIENTS = 600
@@ -109,13 +110,16 @@ def load(*, seed: int = DEFAULT_SEED, patients: int = DEFAULT_PATIENTS, months: 
         registered = documents.register_fiches(activity.fiches, diffuse=False, priority=documents.BACKLOG_PRIORITY)
         step(f"{len(registered)} fiches RCP passées enregistrées dans l'entrepôt de documents (PDF et CDA produits en "
              "arrière-plan par le worker)")
+        trials = load_demo_trials([h for territory in hospitals for h in territory])
+        step(f"{trials} essais cliniques fictifs au registre régional, ouverts dans les établissements de démonstration")
         reports = file_reports(region=region, rng=rng, today=today)
         step(f"{reports} comptes rendus reçus (anatomopathologie, génétique moléculaire) pour les dossiers inscrits "
              "aux prochaines séances")
         rollups.rebuild(audited=False)  # the activity was bulk-inserted, past the services that keep the counters
         step(f"cumuls de l'infocentre reconstruits ; {search_index.rebuild()} fiches indexées pour la recherche")
         counts = {"seed": seed, "boards": len(region.boards), "practitioners": len(practitioners),
-                  "received_reports": reports, "documents": len(registered), **asdict(stats)}
+                  "received_reports": reports, "documents": len(registered), "trials": trials,
+                  **asdict(stats)}
         audit.record(actor=None, action=Action.DEMO_DATA, details=counts)
     counts["seconds"] = round(time.monotonic() - started, 1)
     return counts

@@ -337,6 +337,12 @@ class Fiche(LockVersioned):
     guideline_date = models.DateField(_("date du référentiel"), null=True, blank=True)
     trial_proposed = models.BooleanField(_("proposition d'inclusion dans un essai clinique"), null=True)
     trial_detail = models.CharField(_("essai clinique proposé"), max_length=300, blank=True)
+    # The trial chosen in the regional registry (its EU CT / NCT id travels in the CDA); trials are closed, never
+    # deleted, so a validated fiche keeps pointing at the trial it proposed.
+    proposed_trial = models.ForeignKey(
+        "trials.Trial", verbose_name=_("essai du registre régional"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="proposing_fiches",
+    )
     # 15. Commentaires
     comments = models.TextField(_("commentaires / précisions sur le patient"), blank=True, validators=[no_control_characters])
 
@@ -366,7 +372,7 @@ class Fiche(LockVersioned):
         "screening", "screening_date", "who_performance", "phase", "progression", "progression_type",
         "case_summary", "question", "complete_file", "surveillance_only", "recourse_referral",
         "recourse_referral_detail", "proposal_comment", "guideline_name", "guideline_version", "guideline_date",
-        "trial_proposed", "trial_detail", "comments",
+        "trial_proposed", "trial_detail", "proposed_trial_id", "comments",
     ]
 
     class Meta:

@@ -652,8 +652,9 @@ class FrcpBuilder:
             n.row(tb, "Recommandation / référentiel de pratique clinique", ("referentiel", guideline))
             n.row(tb, "Date du référentiel", fr_date(f.guideline_date) if f.guideline_date else "non renseignée")
         n.row(tb, "Proposition d'inclusion dans un essai clinique", ("essai-clinique", yes_no(f.trial_proposed)))
-        if f.trial_proposed and f.trial_detail:
-            n.row(tb, "Essai clinique proposé", ("essai-clinique-detail", f.trial_detail))
+        trial_text = _trial_text(f)
+        if trial_text:
+            n.row(tb, "Essai clinique proposé", ("essai-clinique-detail", trial_text))
         if guideline:
             obs = simple_observation(el(s, "entry"), self.ids, "MED-249",
                                      "Recommandation/référentiel de pratique clinique", "referentiel",
@@ -665,7 +666,7 @@ class FrcpBuilder:
                                      "Proposition d'inclusion dans un essai clinique", "essai-clinique",
                                      null_time="NA")
             bl_value(obs, f.trial_proposed)
-        if f.trial_proposed and f.trial_detail:
+        if trial_text:
             comment_act(el(s, "entry"), None, "essai-clinique-detail")
 
     def s_comments(self, body):
@@ -721,6 +722,22 @@ def _para_row(tbody, text: str, content_id: str | None = None) -> None:
     td = el(el(tbody, "tr"), "td")
     target = el(td, "content", ID=content_id) if content_id else td
     paragraphs(target, text or "-")
+
+
+def _trial_text(fiche) -> str:
+    """The proposed trial as the receiver reads it: the detail typed in the fiche, and the registry's identifiers
+    of the trial chosen (EU CT number, NCT) so that the receiving hospital finds the same trial."""
+    if not fiche.trial_proposed:
+        return ""
+    trial = fiche.proposed_trial
+    if trial is None:
+        return fiche.trial_detail
+    ids = [(label, value) for label, value in (
+        ("EU CT", trial.eu_ct_number), ("NCT", trial.nct_id), ("identifiant national", trial.national_id)) if value]
+    detail = fiche.trial_detail or (f"{trial.acronym} — {trial.title}" if trial.acronym else trial.title)
+    if all(value in detail for _label, value in ids):
+        return detail
+    return f"{detail} [{'; '.join(f'{label} {value}' for label, value in ids)}]"
 
 
 def _organ_answers(fiche) -> list[tuple[str, list[tuple[str, str]]]]:

@@ -127,6 +127,15 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         Param("title", "string", "Questionnaire-title",
               "Commence par (sans casse ni accents) ; modificateurs :exact, :contains.", STRING_MODIFIERS),
     ), "Versions publiées (immuables) des formulaires d'organe.", patient_data=False),
+    ResourceSpec("ResearchStudy", (READ, SEARCH), (
+        _id("Identifiant de l'essai dans le registre régional."),
+        Param("status", "token", "ResearchStudy-status",
+              "active (ouvert), temporarily-closed-to-accrual (suspendu), closed-to-accrual (clos) ; :not.", NOT),
+        Param("condition", "token", "clinical-condition",
+              "Organe (JDV_RCP_Organe, ex. 76752008) ou préfixe CIM-10 de l'essai (ex. C50) ; system|code accepté."),
+        Param("site", "reference", "ResearchStudy-site",
+              "Établissement ouvert : Organization/<id> (ou <id>).", frozenset({"", "Organization"})),
+    ), "Registre régional des essais cliniques (critères de pré-sélection en extension).", patient_data=False),
     ResourceSpec("QuestionnaireResponse", (READ, SEARCH), (
         Param("subject", "reference", "QuestionnaireResponse-subject", "Obligatoire (ou patient) : Patient/<id>.",
               PATIENT_REFERENCE),

@@ -4,7 +4,17 @@ from django.urls import path, re_path
 
 from oncodcc.interop.smart import views as smart_views
 
-from . import binary, directory, document_in, documents, patients, questionnaires, reports, views
+from . import (
+    binary,
+    directory,
+    document_in,
+    documents,
+    patients,
+    questionnaires,
+    reports,
+    research_studies,
+    views,
+)
 from .framework import endpoint
 from .registry import CREATE, DELETE, READ, SEARCH, UPDATE
 
@@ -37,5 +47,6 @@ urlpatterns = [
     *routes("DiagnosticReport", search=reports.report_search, read=reports.report_read),
     *routes("Questionnaire", search=questionnaires.questionnaire_search, read=questionnaires.questionnaire_read),
     *routes("QuestionnaireResponse", search=questionnaires.response_search, read=questionnaires.response_read),
+    *routes("ResearchStudy", search=research_studies.study_search, read=research_studies.study_read),
     re_path(r"^(?P<path>.*)$", views.unsupported, name="unsupported"),
 ]

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 
 # The resource types this server serves; `*` stands for all of them.
 RESOURCE_TYPES = ("Patient", "Practitioner", "Organization", "DocumentReference", "Binary", "DiagnosticReport",
-                  "Questionnaire", "QuestionnaireResponse")
+                  "Questionnaire", "QuestionnaireResponse", "ResearchStudy")
 V1_ACTIONS = {"read": "rs", "write": "cud", "*": "cruds"}
 V2_ORDER = "cruds"
 SCOPE = re.compile(r"^system/(?P<resource>\*|[A-Za-z]{1,64})\.(?P<action>read|write|\*|[cruds]{1,5})$")
 # What the discovery document advertises (the v2 forms are accepted as well).
 ADVERTISED = [f"system/{t}.{a}" for t in RESOURCE_TYPES for a in ("read", "write", "*")
               if not (a != "read" and t in ("Practitioner", "Organization", "DiagnosticReport", "Questionnaire",
-                                            "QuestionnaireResponse"))]
+                                            "QuestionnaireResponse", "ResearchStudy"))]
 ADVERTISED += ["system/*.read", "system/Patient.rs", "system/Patient.cruds", "system/DocumentReference.rs",
                "system/DocumentReference.cruds"]
 

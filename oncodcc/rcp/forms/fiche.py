@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
@@ -22,6 +23,8 @@ from oncodcc.questionnaires.forms import PREFIX as ORGAN_PREFIX
 from oncodcc.questionnaires.forms import OrganForm
 from oncodcc.questionnaires.models import FicheAnswers
 from oncodcc.terminology import valuesets as vs
+from oncodcc.trials.matching import shown_trials
+from oncodcc.trials.models import Trial
 
 from ..models import Fiche, FurtherTest, ProposedTreatment, Tumour
 from ..services.fiches import MAX_TEXT, TEST_FIELDS, TREATMENT_FIELDS, TUMOUR_FIELDS, FicheInput
@@ -190,6 +193,9 @@ class FicheForm(forms.Form):
     guideline_date = _date(Fiche, "guideline_date")
     trial_proposed = _yes_no(Fiche, "trial_proposed")
     trial_detail = _text(Fiche, "trial_detail")
+    proposed_trial_id = forms.TypedChoiceField(
+        label="Essai du registre régional", coerce=int, empty_value=None, required=False,
+        help_text="Choisir l'essai enregistre son identifiant (EU CT ou NCT) dans la fiche et le document CDA.")
     # 15. Commentaires
     comments = _text(Fiche, "comments", textarea=True)
 
@@ -211,6 +217,9 @@ class FicheForm(forms.Form):
             data["progression_type"] = ""
         if data.get("trial_proposed") is not True:
             data["trial_detail"] = ""
+            data["proposed_trial_id"] = None
+        elif data.get("proposed_trial_id") and not data.get("trial_detail"):
+            data["trial_detail"] = str(Trial.objects.get(pk=data["proposed_trial_id"]))[:300]
         if not data.get("recourse_referral"):
             data["recourse_referral_detail"] = ""
         if data.get("nature") != vs.NATURE_CROSS_CUTTING:
@@ -219,6 +228,19 @@ class FicheForm(forms.Form):
 
     def fields_input(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in Fiche.EDITABLE_FIELDS}
+
+
+def trial_choices(fiche: Fiche) -> list:
+    """The open trials of the registry (and the one already chosen, even if it has closed since), the case's
+    possible trials (pre-screening) first in their own group. One query when the registry has no open trial."""
+    trials = list(Trial.objects.filter(Q(status=Trial.Status.OPEN) | Q(pk=fiche.proposed_trial_id or 0)))
+    blank = ("", "— aucun essai du registre —")
+    if not trials:
+        return [blank]
+    possible = {trial.pk for trial in shown_trials(fiche.registration, trials)}
+    return [blank,
+            ("Essais possibles pour ce dossier", [(str(t.pk), str(t)) for t in trials if t.pk in possible]),
+            ("Autres essais du registre", [(str(t.pk), str(t)) for t in trials if t.pk not in possible])]
 
 
 class _ChildForm(forms.Form):
@@ -335,6 +357,7 @@ class FicheEditor:
     def __init__(self, data=None, *, fiche: Fiche):
         self.fiche = fiche
         self.form = FicheForm(data, initial=initial_from_fiche(fiche))
+        self.form.fields["proposed_trial_id"].choices = trial_choices(fiche)
         self.organ_record = organ_record(fiche)
         self.organ: OrganForm | None = None
         if self.organ_record is not None:

@@ -17,6 +17,7 @@ from oncodcc.patients.policy import EDIT, has_permission
 from oncodcc.questionnaires import engine as organ_engine
 from oncodcc.questionnaires import services as organ_forms
 from oncodcc.terminology import valuesets as vs
+from oncodcc.trials.models import Trial
 
 from .. import quorum as quorum_rules
 from .. import signals
@@ -171,6 +172,9 @@ def _clean_input(data: FicheInput) -> FicheInput:
                 bad(name, "Ce texte contient des caractères de contrôle non autorisés.")
             elif len(value) > MAX_TEXT:
                 bad(name, f"Texte trop long ({len(value)} caractères, {MAX_TEXT} au plus).")
+    trial_id = f.get("proposed_trial_id")
+    if trial_id is not None and not Trial.objects.filter(pk=trial_id).exists():
+        bad("proposed_trial_id", "Cet essai n'existe pas dans le registre régional.")
     for i, t in enumerate(data.tumours, start=1):
         if t.get("topography") and t["topography"] not in vs.get(vs.TOPOGRAPHY):
             bad("tumours", f"Tumeur {i} : topographie inconnue de la CIM-10 (JDV_Tumeur_CISIS).")
@@ -233,6 +237,8 @@ def save(*, actor, fiche: Fiche, expected_version: int, data: FicheInput) -> Fic
     for name, value in data.fields.items():
         if name in Fiche.EDITABLE_FIELDS:
             setattr(fiche, name, value)
+    if fiche.trial_proposed is not True:
+        fiche.proposed_trial_id = None  # no trial proposed: no registry trial either, whoever writes
     fiche.updated_at = timezone.now()
     # A first signature was given to the content as it was: any new save withdraws it (both sign the same text).
     withdrawn_signature = fiche.first_signed_by_id is not None

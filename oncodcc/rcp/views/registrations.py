@@ -10,6 +10,7 @@ from oncodcc.core.locking import ConcurrentEditError
 from oncodcc.core.navigation import safe_next
 from oncodcc.patients.models import Patient
 from oncodcc.patients.policy import EDIT, REGISTER, VIEW_RECORD, has_permission
+from oncodcc.trials.services import possible_trials
 
 from ..forms.organisation import (
     REGISTRATION_HORIZON_DAYS,
@@ -130,6 +131,7 @@ def registration_detail(request, pk: int):
         form = RegistrationEditForm(registration=page.registration)
     return render(request, "rcp/registration_detail.html", {
         "page": page, "registration": page.registration, "form": form if page.can_edit else None,
+        "trials": possible_trials(user=request.user, registration=page.registration),
     })
 
 
