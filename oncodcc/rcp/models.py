@@ -168,6 +168,9 @@ class Meeting(models.Model):
     )
     opened_at = models.DateTimeField(null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The case the chair has on screen in meeting mode: the room's projection (rcp:meeting_projection) follows it.
+    projected_registration = models.ForeignKey(
+        "Registration", null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         verbose_name = _("séance de RCP")
