@@ -91,11 +91,12 @@ def _identifier_candidates(text: str, birth_date: date | None) -> list[QuerySet]
     return queries
 
 
-def _candidates(query: SearchQuery) -> QuerySet | None:
+def _candidates(query: SearchQuery, scope: Q | None = None) -> QuerySet | None:
     """The ids of the patients matching the query, each criterion through its own index (the names' trigram or
-    prefix index, the birth date, the INS, the IPP), joined by UNION. The access rules are applied afterwards on
-    this small set: ORed with them (or with each other), the criteria would leave PostgreSQL no index to use and
-    it would read every patient of the region (docs/regional-scale.md)."""
+    prefix index, the birth date, the INS, the IPP) and ANDed with the access rules (`scope`) in its own branch,
+    the branches joined by UNION: the rows an index finds are checked as they are read. ORed together (name or
+    IPP) and then with the access rules, the criteria would leave PostgreSQL no index to use and it would read
+    every patient of the region (docs/regional-scale.md)."""
     tokens = fold(query.text).split()
     queries = []
     if tokens:
@@ -110,15 +111,17 @@ def _candidates(query: SearchQuery) -> QuerySet | None:
         queries.append(Patient.objects.filter(birth_date=query.birth_date))
     if not queries:
         # Punctuation only, no date: no criterion narrows the search (as before: the user's own patients).
-        return None
+        return None if scope is None else Patient.objects.filter(scope).order_by().values("pk")
+    if scope is not None:
+        queries = [q.filter(scope) for q in queries]
     ids = [q.order_by().values("pk") for q in queries]
     return ids[0].union(*ids[1:]) if len(ids) > 1 else ids[0]
 
 
 def _candidate_filter(candidates: QuerySet | None) -> Q:
-    """The candidates as a filter. Given as a list of ids, PostgreSQL knows how few they are and checks the access
-    rules on those rows only (primary-key lookups); given as a subquery, it misjudges the union's size and reads
-    every patient to apply the access rules first (docs/regional-scale.md)."""
+    """The candidates as a filter on their ids. Given as a list, PostgreSQL knows how few they are and reads those
+    rows by primary key; given as a subquery, it misjudges the union's size and may read every patient
+    (docs/regional-scale.md)."""
     if candidates is None:
         return Q()
     ids = [row["pk"] for row in candidates[: MAX_CANDIDATE_IDS + 1]]
@@ -176,17 +179,17 @@ def search_patients(*, user, query: SearchQuery) -> SearchResults:
     results = SearchResults()
     if query.is_empty:
         return results
-    criteria = _candidate_filter(_candidates(query))
     # A merged (absorbed) record is never offered: its survivor is (its identifiers moved there).
     base = Patient.objects.filter(merged_into__isnull=True).order_by(
         "birth_name", "first_birth_given_name", "birth_date")
     if has_permission(user, SEARCH_IDENTITIES):
         # The DPO: identities only, each row leading to the access history.
-        found = list(base.filter(criteria)[: MAX_RESULTS + 1])
+        found = list(base.filter(_candidate_filter(_candidates(query)))[: MAX_RESULTS + 1])
         results.truncated = len(found) > MAX_RESULTS
         results.identities = found[:MAX_RESULTS]
     else:
-        accessible = list(base.filter(criteria).filter(patient_scope(user))[: MAX_RESULTS + 1])
+        scope = patient_scope(user)
+        accessible = list(base.filter(_candidate_filter(_candidates(query, scope)))[: MAX_RESULTS + 1])
         results.truncated = len(accessible) > MAX_RESULTS
         results.accessible = accessible[:MAX_RESULTS]
         if has_permission(user, REGISTER) or has_permission(user, BREAK_GLASS):
