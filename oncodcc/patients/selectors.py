@@ -119,19 +119,20 @@ def _candidates(query: SearchQuery, scope: Q | None = None) -> QuerySet | None:
 
 
 def _candidate_filter(candidates: QuerySet | None) -> Q:
-    """The candidates as a filter on their ids. Given as a list, PostgreSQL knows how few they are and reads those
-    rows by primary key; given as a subquery, it misjudges the union's size and may read every patient
-    (docs/regional-scale.md)."""
+    """The candidates as a filter on their ids. On PostgreSQL they come back as a list first: given as a list,
+    PostgreSQL knows how few they are and reads those rows by primary key; given as a subquery, it misjudges the
+    union's size and may read every patient (docs/regional-scale.md). Elsewhere (SQLite: no trigram index, a
+    bounded number of SQL variables) they stay a subquery."""
     if candidates is None:
         return Q()
+    if connection.vendor != "postgresql":
+        return Q(pk__in=candidates)
     ids = [row["pk"] for row in candidates[: MAX_CANDIDATE_IDS + 1]]
     if len(ids) > MAX_CANDIDATE_IDS:
         return Q(pk__in=candidates)
-    if connection.vendor == "postgresql":
-        # One array parameter: thousands of `IN (%s, …)` placeholders cost more to build than the query to run.
-        # A constant SQL text, the ids as a parameter.
-        return Q(RawSQL('"patients_patient"."id" = ANY(%s)', (ids,), output_field=BooleanField()))
-    return Q(pk__in=ids)
+    # One array parameter (thousands of `IN (%s, …)` placeholders cost more to build than the query to run); a
+    # constant SQL text.
+    return Q(RawSQL('"patients_patient"."id" = ANY(%s)', (ids,), output_field=BooleanField()))
 
 
 def own_organisations(user) -> list[int]:
