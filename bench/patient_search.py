@@ -14,6 +14,8 @@ doctor — common surname, rare surname, name + birth date — it prints p50/p95
 * **ours** — `patients.selectors.search_patients` end to end (candidates, access rules, the audit events);
 * **OR form** — the same question asked as it was before issue 16 (the name ORed with the IPP, then the access
   rules), its query alone: what the search cost before;
+* for the two surnames, **FHIR** `GET /fhir/Patient?family=…&_count=50` through Django's test client with the
+  doctor's session (middleware, view, Bundle, audit), beside the same raw SQL;
 * **raw SQL** — the minimal hand-written SQL answering the same question (each indexed branch with the access check,
   then the page), through the same connection.
 
@@ -229,6 +231,28 @@ def _timed(function, runs: int) -> tuple[float, float]:
     return statistics.median(times), times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
 
 
+def _fhir_client(user):
+    """The bench doctor's browser session (signed in with the second factor) on the FHIR API: reads accept it."""
+    from django.conf import settings
+    from django.test import Client
+
+    from oncodcc.accounts import strong_auth
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]  # this process only: the test client's host
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[strong_auth.SESSION_KEY] = strong_auth.TOTP
+    session.save()
+    return client
+
+
+def _fhir_search(client, family: str) -> None:
+    response = client.get("/fhir/Patient", {"family": family, "_count": "50"}, headers={"Accept": "application/fhir+json"}, secure=True)
+    if response.status_code != 200:
+        raise SystemExit(f"FHIR search answered {response.status_code}: {response.content[:300]!r}")
+
+
 def _explain(label: str, queryset) -> None:
     print(f"--- EXPLAIN {label}")
     print(queryset.explain(analyze=True, buffers=True))
@@ -253,6 +277,11 @@ def measure(runs: int, explain: bool) -> None:
             raw = _timed(lambda: _raw(cursor, user, text, born), runs)  # noqa: B023
         print(f"{label:<52} {ours[0]:6.1f} / {ours[1]:6.1f} {before[0]:6.1f} / {before[1]:6.1f} "
               f"{raw[0]:5.1f} / {raw[1]:5.1f} {ours[1] / raw[1]:8.1f}×", flush=True)
+        if not born:
+            client = _fhir_client(user)
+            fhir = _timed(lambda: _fhir_search(client, text), runs)  # noqa: B023
+            print(f"{'  FHIR Patient?family=… (HTTP, test client)':<52} {fhir[0]:6.1f} / {fhir[1]:6.1f} "
+                  f"{'':>15} {raw[0]:5.1f} / {raw[1]:5.1f} {fhir[1] / raw[1]:8.1f}×", flush=True)
         if explain:
             from oncodcc.patients import selectors
             from oncodcc.patients.policy import patient_scope
