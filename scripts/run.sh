@@ -75,8 +75,8 @@ trap 'stop; exit 0' INT TERM  # asked to stop: a clean exit
 trap stop EXIT  # a process died, or start-up failed: keep the failing status
 
 # Concurrency (docs/regional-scale.md): one process per core, each with threads, so that requests waiting on
-# PostgreSQL (most of a page's time) do not hold a whole process, and a quick request such as /health finds a free
-# thread instead of queueing behind slow pages. Each thread keeps its own database connection (CONN_MAX_AGE):
+# PostgreSQL (most of a page's time) do not hold a whole process; /health has a thread of its own in each process,
+# so a load balancer's probe never queues behind slow pages. Each thread keeps its own database connection (CONN_MAX_AGE):
 # PostgreSQL's max_connections must cover WEB_WORKERS × WEB_THREADS per node, plus the worker and the listener.
 cores=$(python -c 'import os; print(len(os.sched_getaffinity(0)))')
 WEB_WORKERS=${WEB_WORKERS:-$(( cores < 2 ? 2 : cores ))}
@@ -86,7 +86,8 @@ tmp_dir=()
 [ -d /dev/shm ] && tmp_dir=(--worker-tmp-dir /dev/shm)
 # exec: the pid we hold is the program itself, not a wrapping shell.
 # The access log keeps the path, never the query string: a search URL carries patients' names.
-(exec gunicorn oncodcc.wsgi:application --bind "$BIND:$PORT" --worker-class gthread \
+# The worker class is gunicorn's gthread with /health on a thread of its own (oncodcc/core/gunicorn_worker.py).
+(exec gunicorn oncodcc.wsgi:application --bind "$BIND:$PORT" --worker-class oncodcc.core.gunicorn_worker.HealthFirstWorker \
   --workers "$WEB_WORKERS" --threads "$WEB_THREADS" "${tmp_dir[@]}" \
   --access-logfile - --access-logformat '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms' --log-level warning) &
 pids+=($!)
