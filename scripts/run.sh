@@ -74,9 +74,21 @@ stop() {
 trap 'stop; exit 0' INT TERM  # asked to stop: a clean exit
 trap stop EXIT  # a process died, or start-up failed: keep the failing status
 
+# Concurrency (docs/regional-scale.md): one process per core, each with threads, so that requests waiting on
+# PostgreSQL (most of a page's time) do not hold a whole process; /health has a thread of its own in each process,
+# so a load balancer's probe never queues behind slow pages. Each thread keeps its own database connection (CONN_MAX_AGE):
+# PostgreSQL's max_connections must cover WEB_WORKERS × WEB_THREADS per node, plus the worker and the listener.
+cores=$(python -c 'import os; print(len(os.sched_getaffinity(0)))')
+WEB_WORKERS=${WEB_WORKERS:-$(( cores < 2 ? 2 : cores ))}
+WEB_THREADS=${WEB_THREADS:-8}
+# The workers' heartbeat files in memory when the system has it: a slow disk must not get a worker killed.
+tmp_dir=()
+[ -d /dev/shm ] && tmp_dir=(--worker-tmp-dir /dev/shm)
 # exec: the pid we hold is the program itself, not a wrapping shell.
 # The access log keeps the path, never the query string: a search URL carries patients' names.
-(exec gunicorn oncodcc.wsgi:application --bind "$BIND:$PORT" --workers "${WEB_WORKERS:-3}" \
+# The worker class is gunicorn's gthread with /health on a thread of its own (oncodcc/core/gunicorn_worker.py).
+(exec gunicorn oncodcc.wsgi:application --bind "$BIND:$PORT" --worker-class oncodcc.core.gunicorn_worker.HealthFirstWorker \
+  --workers "$WEB_WORKERS" --threads "$WEB_THREADS" "${tmp_dir[@]}" \
   --access-logfile - --access-logformat '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms' --log-level warning) &
 pids+=($!)
 (exec scripts/worker.sh) &
@@ -117,6 +129,7 @@ for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || { echo "!! a process s
 
 echo
 echo "  OncoDCC is running on $url/   (Ctrl-C to stop; started in $((SECONDS - started)) s)"
+echo "  Web: $WEB_WORKERS processes × $WEB_THREADS threads (WEB_WORKERS, WEB_THREADS)"
 echo "  HL7 v2 (MLLP) : port $MLLP_PORT   (listening on $MLLP_HOST; hospital networks: MLLP_HOST=0.0.0.0 with MLLP_TLS_*, docs/mllp.md)"
 [ "$DCC_DEMO_MODE" = 1 ] && echo "  Demo recipients (diffusion out): DPI port $DEMO_RECEIVER_PORT (${DCC_VAR_DIR:-var}/demo-receiver/), MSSanté relay port $DEMO_SMTP_PORT (${DCC_VAR_DIR:-var}/mail/), DMP port $DEMO_DMP_PORT (${DCC_VAR_DIR:-var}/dmp/) — docs/diffusion.md"
 # The demo accounts with their password and second-factor secrets (print_accounts refuses outside demo mode).

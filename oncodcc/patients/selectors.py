@@ -4,7 +4,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from oncodcc.audit import services as audit
 from oncodcc.audit.listing import record_shown
@@ -27,6 +29,9 @@ from .policy import (
 )
 
 MAX_RESULTS = 50
+# Up to this many candidates are brought back as ids and checked against the access rules by primary key; beyond
+# (a one- or two-letter name over a region), the candidates stay a subquery: a full scan is then the right plan.
+MAX_CANDIDATE_IDS = 20_000
 
 
 @dataclass
@@ -70,14 +75,64 @@ def parse_query(raw: str, birth_date: date | None = None) -> SearchQuery:
     return SearchQuery(text=" ".join(words), birth_date=birth_date)
 
 
-def _identifier_filter(text: str) -> Q | None:
+def _identifier_candidates(text: str, birth_date: date | None) -> list[QuerySet]:
+    """The patients an identifier in the text designates: an IPP (any hospital), an INS (15 characters, or its
+    13-character matricule without the key). One indexed query each."""
     compact = text.replace(" ", "")
     if not compact or len(compact) > 64:
-        return None
-    q = Q(pk__in=PatientIdentifier.objects.filter(value=compact).values("patient_id"))
+        return []
+    by_ipp = Patient.objects.filter(pk__in=PatientIdentifier.objects.filter(value=compact).values("patient_id"))
+    queries = [by_ipp]
     if compact.isalnum() and len(compact) in (13, 15):
-        q |= Q(ins_matricule=compact) | Q(ins_matricule__startswith=compact[:13])
-    return q
+        queries.append(Patient.objects.filter(ins_matricule=compact))
+        queries.append(Patient.objects.filter(ins_matricule__startswith=compact[:13]))
+    if birth_date:
+        queries = [q.filter(birth_date=birth_date) for q in queries]
+    return queries
+
+
+def _candidates(query: SearchQuery, scope: Q | None = None) -> QuerySet | None:
+    """The ids of the patients matching the query, each criterion through its own index (the names' trigram or
+    prefix index, the birth date, the INS, the IPP) and ANDed with the access rules (`scope`) in its own branch,
+    the branches joined by UNION: the rows an index finds are checked as they are read. ORed together (name or
+    IPP) and then with the access rules, the criteria would leave PostgreSQL no index to use and it would read
+    every patient of the region (docs/regional-scale.md)."""
+    tokens = fold(query.text).split()
+    queries = []
+    if tokens:
+        by_name = Patient.objects.all()
+        for token in tokens:
+            by_name = by_name.filter(search_text__contains=token)
+        if query.birth_date:
+            by_name = by_name.filter(birth_date=query.birth_date)
+        queries.append(by_name)
+        queries += _identifier_candidates(query.text, query.birth_date)
+    elif query.birth_date:
+        queries.append(Patient.objects.filter(birth_date=query.birth_date))
+    if not queries:
+        # Punctuation only, no date: no criterion narrows the search (as before: the user's own patients).
+        return None if scope is None else Patient.objects.filter(scope).order_by().values("pk")
+    if scope is not None:
+        queries = [q.filter(scope) for q in queries]
+    ids = [q.order_by().values("pk") for q in queries]
+    return ids[0].union(*ids[1:]) if len(ids) > 1 else ids[0]
+
+
+def _candidate_filter(candidates: QuerySet | None) -> Q:
+    """The candidates as a filter on their ids. On PostgreSQL they come back as a list first: given as a list,
+    PostgreSQL knows how few they are and reads those rows by primary key; given as a subquery, it misjudges the
+    union's size and may read every patient (docs/regional-scale.md). Elsewhere (SQLite: no trigram index, a
+    bounded number of SQL variables) they stay a subquery."""
+    if candidates is None:
+        return Q()
+    if connection.vendor != "postgresql":
+        return Q(pk__in=candidates)
+    ids = [row["pk"] for row in candidates[: MAX_CANDIDATE_IDS + 1]]
+    if len(ids) > MAX_CANDIDATE_IDS:
+        return Q(pk__in=candidates)
+    # One array parameter (thousands of `IN (%s, …)` placeholders cost more to build than the query to run); a
+    # constant SQL text.
+    return Q(RawSQL('"patients_patient"."id" = ANY(%s)', (ids,), output_field=BooleanField()))
 
 
 def own_organisations(user) -> list[int]:
@@ -100,12 +155,14 @@ def _exact_outside_relations(query: SearchQuery, user, base: QuerySet[Patient]) 
     an IPP of one of the user's own hospitals, or the exact birth name + first birth given name + birth date.
     Never a partial name, never another hospital's IPP (break-the-glass is the only door)."""
     compact = query.text.replace(" ", "")
-    q = Q(pk__in=[])
+    # Each exact criterion through its own index, joined by UNION (see `_candidates`).
+    exact = []
     if compact.isalnum() and len(compact) == 15:
-        q |= Q(ins_matricule=compact.upper())
+        exact.append(Patient.objects.filter(ins_matricule=compact.upper()).order_by().values("pk"))
     if compact and len(compact) <= 64:
-        q |= Q(pk__in=PatientIdentifier.objects.filter(
-            value=compact, organisation_id__in=own_organisations(user)).values("patient_id"))
+        exact.append(PatientIdentifier.objects.filter(
+            value=compact, organisation_id__in=own_organisations(user)).order_by().values("patient_id"))
+    q = Q(pk__in=exact[0].union(*exact[1:])) if exact else Q(pk__in=[])
     found = list(base.filter(q)[:10])
     tokens = sorted(fold(query.text).split())
     if query.birth_date and tokens:
@@ -123,26 +180,17 @@ def search_patients(*, user, query: SearchQuery) -> SearchResults:
     results = SearchResults()
     if query.is_empty:
         return results
-    criteria = Q()
-    tokens = fold(query.text).split()
-    id_filter = _identifier_filter(query.text) if query.text.strip() else None
-    name_filter = Q()
-    for token in tokens:
-        name_filter &= Q(search_text__contains=token)
-    if tokens:
-        criteria &= (name_filter | id_filter) if id_filter is not None else name_filter
-    if query.birth_date:
-        criteria &= Q(birth_date=query.birth_date)
     # A merged (absorbed) record is never offered: its survivor is (its identifiers moved there).
     base = Patient.objects.filter(merged_into__isnull=True).order_by(
         "birth_name", "first_birth_given_name", "birth_date")
     if has_permission(user, SEARCH_IDENTITIES):
         # The DPO: identities only, each row leading to the access history.
-        found = list(base.filter(criteria)[: MAX_RESULTS + 1])
+        found = list(base.filter(_candidate_filter(_candidates(query)))[: MAX_RESULTS + 1])
         results.truncated = len(found) > MAX_RESULTS
         results.identities = found[:MAX_RESULTS]
     else:
-        accessible = list(base.filter(criteria).filter(patient_scope(user))[: MAX_RESULTS + 1])
+        scope = patient_scope(user)
+        accessible = list(base.filter(_candidate_filter(_candidates(query, scope)))[: MAX_RESULTS + 1])
         results.truncated = len(accessible) > MAX_RESULTS
         results.accessible = accessible[:MAX_RESULTS]
         if has_permission(user, REGISTER) or has_permission(user, BREAK_GLASS):

@@ -98,3 +98,24 @@ def test_the_administration_names_every_application_in_french():
         # Django titles the label ("Directory") when the application declares no name of its own.
         assert hasattr(type(app), "verbose_name"), f"{app.name} has no French verbose_name"
     assert apps.get_app_config("directory").verbose_name == "Annuaire"
+def _pg_settings(tmp_path, **env: str) -> subprocess.CompletedProcess:
+    code = ("from django.db import connection\n"
+            "with connection.cursor() as c:\n"
+            "    c.execute('SHOW jit'); jit = c.fetchone()[0]\n"
+            "    c.execute('SHOW work_mem'); work_mem = c.fetchone()[0]\n"
+            "print(jit, work_mem, connection.settings_dict['CONN_MAX_AGE'], connection.settings_dict['CONN_HEALTH_CHECKS'])")
+    return run_dcc("shell", "-v", "0", "--no-imports", "-c", code, tmp_path=tmp_path, DCC_DEBUG="1",
+                   DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres", **env)
+
+
+def test_postgresql_connections_run_without_jit_and_with_a_larger_work_mem(tmp_path):
+    result = _pg_settings(tmp_path)
+    assert result.returncode == 0, result.stderr  # needs the local PostgreSQL (127.0.0.1:5432), as CI has
+    assert result.stdout.split() == ["off", "32MB", "60", "True"]
+    overridden = _pg_settings(tmp_path, DCC_DB_WORK_MEM="64MB", DCC_DB_JIT="1")
+    assert overridden.stdout.split()[:2] == ["on", "64MB"], overridden.stderr
+
+
+def test_a_malformed_work_mem_is_refused(tmp_path):
+    result = _pg_settings(tmp_path, DCC_DB_WORK_MEM="32MB -c fsync=off")
+    assert result.returncode != 0 and "DCC_DB_WORK_MEM invalide" in result.stderr

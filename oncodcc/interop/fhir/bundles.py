@@ -14,7 +14,10 @@ def base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri(reverse("fhir:metadata")).removesuffix("metadata")
 
 
-def searchset(request: HttpRequest, resource_type: str, search: Search, resources: list[dict], total: int) -> dict:
+def searchset(request: HttpRequest, resource_type: str, search: Search, resources: list[dict], total: int | None,
+              *, more: bool | None = None) -> dict:
+    """`total` None: not counted (a broad search stops once its page is full; `Bundle.total` is optional), then
+    `more` says whether a next page exists."""
     base = base_url(request)
     endpoint = f"{base}{resource_type}"
     links = [{"relation": "self", "url": f"{endpoint}?{search.query_string(offset=search.offset)}"}]
@@ -23,7 +26,7 @@ def searchset(request: HttpRequest, resource_type: str, search: Search, resource
         if search.offset:
             previous = max(0, search.offset - search.count)
             links.append({"relation": "previous", "url": f"{endpoint}?{search.query_string(offset=previous)}"})
-        if search.offset + search.count < total:
+        if more if total is None else search.offset + search.count < total:
             links.append({"relation": "next",
                           "url": f"{endpoint}?{search.query_string(offset=search.offset + search.count)}"})
     bundle = {
@@ -31,7 +34,7 @@ def searchset(request: HttpRequest, resource_type: str, search: Search, resource
         "id": str(uuid.uuid4()),
         "meta": {"lastUpdated": instant()},
         "type": "searchset",
-        "total": total,
+        **({} if total is None else {"total": total}),
         "link": links,
     }
     if resources:

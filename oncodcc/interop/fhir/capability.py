@@ -57,7 +57,9 @@ def capability_statement(base: str, token_url: str) -> dict:
         "rest": [{
             "mode": "server",
             "documentation": f"JSON seulement. Recherche stricte : un paramètre non pris en charge est refusé (400). "
-                             f"Pagination par _count (défaut {DEFAULT_COUNT}, au plus {MAX_COUNT}) et _offset. "
+                             f"Pagination par _count (défaut {DEFAULT_COUNT}, au plus {MAX_COUNT}) et _offset, liens next/previous ; "
+                             f"une recherche large par nom répond sa page sans total (_total=accurate pour le "
+                             f"compter, _total=none pour s'en passer). "
                              f"Document OpenAPI : {base}openapi.json.",
             "security": {
                 "extension": [{"url": OAUTH_URIS, "extension": [{"url": "token", "valueUri": token_url}]}],

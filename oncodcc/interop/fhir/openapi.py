@@ -77,6 +77,8 @@ def _type_level(spec: ResourceSpec) -> dict:
         parameters += [
             {"name": "_count", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0}},
             {"name": "_offset", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0}},
+            {"name": "_total", "in": "query", "required": False,
+             "schema": {"type": "string", "enum": ["none", "estimate", "accurate"]}},
         ]
         operations["get"] = {"operationId": f"search{spec.type}", "summary": f"Rechercher : {spec.type}",
                              "tags": [spec.type], "parameters": parameters,

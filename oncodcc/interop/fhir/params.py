@@ -20,7 +20,9 @@ MAX_OFFSET = 1_000_000
 NUMBER = re.compile(r"^[0-9]{1,7}$")
 # Accepted on every interaction (formats are checked by the view decorator).
 FORMAT_PARAMETERS = {"_format", "_pretty"}
-PAGING_PARAMETERS = {"_count", "_offset"}
+PAGING_PARAMETERS = {"_count", "_offset", "_total"}
+# `_total` is a hint (FHIR R4): "none" spares the count, "accurate" asks for it even where it costs a full scan.
+TOTAL_MODES = {"none", "estimate", "accurate"}
 JSON_FORMATS = {"json", "application/json", "application/fhir+json"}
 OTHER_FORMATS = {"xml", "text/xml", "application/xml", "application/fhir+xml", "ttl", "application/fhir+turtle",
                  "text/turtle", "html", "text/html"}
@@ -43,12 +45,14 @@ class Search:
     pretty: bool
     # The parameters as received (name with modifier, raw value), paging excluded: for the Bundle links.
     echo: list[tuple[str, str]]
+    total: str = ""  # the `_total` hint, "" when not given
 
     def of(self, name: str) -> list[Condition]:
         return [c for c in self.conditions if c.name == name]
 
     def query_string(self, *, offset: int) -> str:
-        pairs = [*self.echo, ("_count", str(self.count)), ("_offset", str(offset))]
+        pairs = [*self.echo, *([("_total", self.total)] if self.total else []), ("_count", str(self.count)),
+                 ("_offset", str(offset))]
         return urlencode(pairs, safe=":|/,")
 
 
@@ -175,5 +179,9 @@ def parse_search(request: HttpRequest, supported: dict[str, set[str]]) -> Search
         echo.append((key, value))
     count = _number(_single(items, "_count"), "_count", default=DEFAULT_COUNT, maximum=MAX_COUNT)
     offset = _number(_single(items, "_offset"), "_offset", default=0, maximum=MAX_OFFSET)
-    return Search(conditions=conditions, count=count, offset=offset, pretty=wants_pretty(request), echo=echo)
+    total = _single(items, "_total") or ""
+    if total and total not in TOTAL_MODES:
+        raise invalid(f"_total attend none, estimate ou accurate (reçu « {total} »).")
+    return Search(conditions=conditions, count=count, offset=offset, pretty=wants_pretty(request), echo=echo,
+                  total=total)
 

@@ -23,9 +23,12 @@ from .search import PK, any_of, date_filter, pks, string_matches, token_codes, t
 from .trail import record_read, record_write, visible_patient
 
 RESOURCE = "Patient"
-# Name searches narrow in the database, then check "starts with" without accents in Python: at most this many
-# candidates are examined (a one-letter name over a region's patients is refused, not slow).
-MAX_SCAN = 5000
+# Name searches narrow in the database, then check "starts with" without accents in Python, reading the candidates
+# in name order by chunks until the page is full. Within the first TOTAL_WITHIN candidates the total is counted;
+# beyond, a broad search (a common name over a region) answers its page without a total (unless `_total=accurate`),
+# with a next link when more matches follow.
+SCAN_CHUNK = 1000
+TOTAL_WITHIN = 5000
 NAME_FIELDS = ("pk", "birth_name", "used_name", "birth_given_names", "used_given_name")
 
 
@@ -79,12 +82,12 @@ def patient_search(request: HttpRequest, *, caller: Caller, pretty: bool) -> Htt
             strings.append(condition)
             queryset = queryset.filter(any_of([Q(search_text__contains=fold(v)) for v in condition.values]))
     ordered = queryset.order_by("birth_name", "first_birth_given_name", "birth_date", "pk")
+    more = None
     if strings:
-        rows = list(ordered.values_list(*NAME_FIELDS)[:MAX_SCAN + 1])
-        if len(rows) > MAX_SCAN:
-            raise invalid("Recherche trop large : précisez le nom, ajoutez le prénom ou la date de naissance.")
-        matches = [row[0] for row in rows if all(string_matches(_name_texts(row, c.name), c) for c in strings)]
-        total, page = len(matches), matches[search.offset:search.offset + search.count]
+        page, total, more = _string_page(ordered, strings, search)
+    elif search.total == "none":
+        rows = list(ordered.values_list("pk", flat=True)[search.offset:search.offset + search.count + 1])
+        page, total, more = rows[:search.count], None, len(rows) > search.count
     else:
         total = ordered.count()
         page = list(ordered.values_list("pk", flat=True)[search.offset:search.offset + search.count]) \
@@ -92,7 +95,21 @@ def patient_search(request: HttpRequest, *, caller: Caller, pretty: bool) -> Htt
     patients = _full(Patient.objects.filter(pk__in=page)).in_bulk()
     resources = [patient_resource(patients[pk]) for pk in page if pk in patients]
     record_read(caller, resource=RESOURCE, patient_ids=page, count=len(resources))
-    return fhir_response(searchset(request, RESOURCE, search, resources, total), pretty=pretty)
+    return fhir_response(searchset(request, RESOURCE, search, resources, total, more=more), pretty=pretty)
+
+
+def _string_page(ordered, strings: list[Condition], search: params.Search) -> tuple[list[int], int | None, bool]:
+    """The page of a name search: (ids, total or None when not counted, whether more matches follow)."""
+    wanted = search.offset + search.count
+    matches, scanned = [], 0
+    while True:
+        rows = list(ordered.values_list(*NAME_FIELDS)[scanned:scanned + SCAN_CHUNK])
+        scanned += len(rows)
+        matches += [row[0] for row in rows if all(string_matches(_name_texts(row, c.name), c) for c in strings)]
+        if len(rows) < SCAN_CHUNK:
+            return matches[search.offset:wanted], len(matches), False
+        if len(matches) > wanted and scanned >= TOTAL_WITHIN and search.total != "accurate":
+            return matches[search.offset:wanted], None, True
 
 
 def _pk(logical_id: str) -> int | None:
