@@ -140,7 +140,7 @@ def test_same_birth_date_with_other_names_is_unlikely():
 
 
 def test_name_typo_with_a_date_typo_is_probable():
-    result = compare(person(), person(birth_name="MARCHNAD", birth_date=date(1968, 4, 28), birthplace_insee=""))
+    result = compare(person(), person(birth_name="MARCHAMD", birth_date=date(1968, 4, 28), birthplace_insee=""))
     assert (result.level("name"), result.level("birth_date")) == ("close", "typo")
     assert result.tier is Tier.PROBABLE
 
