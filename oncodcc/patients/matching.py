@@ -115,7 +115,7 @@ GIVEN_LEVELS = {
     "reordered": Level("reordered", "mêmes prénoms dans un autre ordre", 0.05, 0.002),
     "phonetic": Level("phonetic", "prénoms phonétiquement identiques", 0.02, 0.003),
     "close": Level("close", "prénoms proches (faute de frappe)", 0.01, 0.005),
-    "different": Level("different", "prénoms différents", 0.02, 0.98),
+    "different": Level("different", "prénoms différents", 0.01, 0.98),
 }
 DATE_LEVELS = {
     "exact": Level("exact", "dates de naissance identiques", 0.94, 0.000035),
@@ -210,10 +210,11 @@ TIER_LABELS = {Tier.CERTAIN: "Certain", Tier.PROBABLE: "Probable",
 # Worklist order: certain first, then probable, then the pairs that must be looked at with care.
 TIER_RANK = {Tier.CERTAIN: 0, Tier.PROBABLE: 1, Tier.TWIN_RISK: 2, Tier.UNLIKELY: 3}
 SHOWN_TIERS = (Tier.CERTAIN, Tier.PROBABLE, Tier.TWIN_RISK)
-# Log2 odds from which a pair is shown as probable: e.g. same name, close given name and a one-digit date typo
-# (8.8 + 1 + 5 + 1 = 15.8) is; same birth date and sex with other names and given names (-5.6 - 5.6 + 14.7 + 1)
-# is not.
-PROBABLE_THRESHOLD = 12.0
+# Log2 odds from which a pair is shown as probable. Same given name, birth date and sex alone (6.5 + 14.7 + 1 =
+# 22.2 with the family name absent, 16.6 with another family name) would put thousands of strangers of a region
+# on the worklist: a disagreeing family name needs the birthplace too (22.1). Two small errors with the rest
+# agreeing (phonetic name and a one-digit date: 3.1 + 6.5 + 5 + 1 + 5.5 = 21.1) are shown.
+PROBABLE_THRESHOLD = 18.0
 
 
 @dataclass(frozen=True)

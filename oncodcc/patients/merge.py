@@ -28,6 +28,9 @@ MERGE_RELATIONS = {
     "merged_records": MOVE,  # records merged earlier into the absorbed one now point to the survivor
     "merges_received": KEEP,
     "merges_given": KEEP,
+    # "pas un doublon" decisions name the records as they were reviewed: a merged record's stay with it
+    "pair_decisions_low": KEEP,
+    "pair_decisions_high": KEEP,
 }
 
 

@@ -292,6 +292,7 @@ def vigilance_merge(request, pk: int):
         record = vigilance.merge_flagged(
             actor=request.user, patient_id=pk, candidate_id=int(candidate) if candidate.isdigit() else 0,
             keep=request.POST.get("keep", ""), reason=request.POST.get("reason", ""),
+            twin_checked=request.POST.get("twin_checked") == "1",
         )
     except Patient.DoesNotExist as exc:
         raise Http404 from exc

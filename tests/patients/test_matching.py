@@ -133,6 +133,12 @@ def test_different_ins_is_never_certain_nor_probable():
                                 birth_name="MARCHANT")).tier is Tier.UNLIKELY
 
 
+def test_same_given_name_birth_date_and_sex_with_another_family_name_is_unlikely():
+    # thousands of such pairs of strangers in a region: not shown without a birthplace that agrees
+    assert compare(person(), person(birth_name="BERNARD", birthplace_insee="")).tier is Tier.UNLIKELY
+    assert compare(person(), person(birth_name="BERNARD")).tier is Tier.PROBABLE
+
+
 def test_same_birth_date_with_other_names_is_unlikely():
     result = compare(person(), person(birth_name="BERNARD", birth_given_names="Paul", first_birth_given_name="Paul",
                                       sex="M", birthplace_insee=""))
@@ -140,7 +146,7 @@ def test_same_birth_date_with_other_names_is_unlikely():
 
 
 def test_name_typo_with_a_date_typo_is_probable():
-    result = compare(person(), person(birth_name="MARCHAMD", birth_date=date(1968, 4, 28), birthplace_insee=""))
+    result = compare(person(), person(birth_name="MARCHAMD", birth_date=date(1968, 4, 28)))
     assert (result.level("name"), result.level("birth_date")) == ("close", "typo")
     assert result.tier is Tier.PROBABLE
 
