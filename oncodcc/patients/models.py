@@ -204,6 +204,10 @@ class PatientMerge(models.Model):
     actor_label = models.CharField(_("par"), max_length=200)
     reason = models.CharField(_("motif"), max_length=300)
     before_image = models.JSONField(_("état avant fusion"), default=dict)
+    # Set when the merge was undone (patients.merge.unmerge): the row stays, as the trail of both operations.
+    unmerged_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
+    unmerged_by_label = models.CharField(_("annulée par"), max_length=200, blank=True)
+    unmerge_reason = models.CharField(_("motif de l'annulation"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("fusion de dossiers patients")

@@ -23,7 +23,7 @@ from oncodcc.core.text import has_control_chars
 
 from . import candidates, matching
 from .incidents import MISMATCH_NOTE, POTENTIAL_DUPLICATE
-from .merge import MergeRefused, merge
+from .merge import MergeRefused, merge, unmerge
 from .models import PairDecision, Patient, PatientIdentifier, PatientMerge
 from .policy import REVIEW_IDENTITIES, accessible_patients, has_permission
 
@@ -311,4 +311,38 @@ def merge_flagged(*, actor, patient_id: int, candidate_id: int, keep: str, reaso
             audit.record(actor=actor, action=Action.PATIENT_UPDATE, patient=patient, obj=patient,
                          details={"identity_vigilance": "merged", "flag_removed": POTENTIAL_DUPLICATE,
                                   "merge": record.pk})
+    return record
+
+
+# --- merges and their undoing -------------------------------------------------------------------------------------
+
+RECENT_MERGES = 30
+
+
+def recent_merges(*, user) -> list[PatientMerge]:
+    """The latest merges (identity data only), for the reviewer to undo a wrong one. The records named are listed
+    in one PATIENT_LIST event."""
+    _require(user)
+    merges = list(PatientMerge.objects.select_related("survivor", "absorbed").order_by("-merged_at", "-pk")
+                  [:RECENT_MERGES])
+    shown = sorted({pk for m in merges for pk in (m.survivor_id, m.absorbed_id)})
+    if shown:
+        audit.record(actor=user, action=Action.PATIENT_LIST, details={"patients": shown, "page": "identity_merges"})
+    return merges
+
+
+@transaction.atomic
+def undo_merge(*, actor, merge_id: int, reason: str) -> PatientMerge:
+    """Unmerge (patients.merge.unmerge), and remember the pair as "pas un doublon": two records a reviewer has
+    separated are never proposed again as the same person."""
+    _require(actor)
+    reason = _clean_text(reason, what="motif")
+    record = PatientMerge.objects.filter(pk=merge_id).first()
+    if record is None:
+        raise PatientMerge.DoesNotExist
+    record = unmerge(actor=actor, record=record, reason=reason, channel=CHANNEL)
+    low, high = sorted((record.survivor_id, record.absorbed_id))
+    PairDecision.objects.get_or_create(
+        patient_low_id=low, patient_high_id=high,
+        defaults={"decision": PairDecision.Decision.NOT_DUPLICATE, "note": reason, "decided_by": actor})
     return record
