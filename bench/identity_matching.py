@@ -82,15 +82,21 @@ def typo(value: str, rng: random.Random) -> str:
 
 
 def noisy_date(born: date, rng: random.Random) -> date:
+    """Day and month swapped, the wrong century, or one digit mistyped (day units, year tens or units)."""
     roll = rng.random()
-    try:
-        if roll < 0.3 and born.day <= 12:
-            return date(born.year, born.day, born.month)
-        if roll < 0.5:
-            return date(born.year + rng.choice((-100, 100)), born.month, born.day)
-        return born.replace(day=min(28, (born.day + rng.choice((1, 2, 3, 5))) % 28 + 1))
-    except ValueError:
-        return born
+    if roll < 0.3 and born.day <= 12:
+        return date(born.year, born.day, born.month)
+    if roll < 0.5:
+        return date(born.year + rng.choice((-100, 100)), born.month, born.day)
+    digits = born.strftime("%d%m%Y")
+    for _ in range(10):
+        position = rng.choice((1, 6, 7))
+        typed = digits[:position] + rng.choice("0123456789".replace(digits[position], "")) + digits[position + 1:]
+        try:
+            return date(int(typed[4:]), int(typed[2:4]), int(typed[:2]))
+        except ValueError:
+            continue
+    return born
 
 
 def records(people: list[Person], rng: random.Random) -> list[tuple[Person, int, dict]]:
