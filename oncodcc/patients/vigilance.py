@@ -306,8 +306,10 @@ def merge_flagged(*, actor, patient_id: int, candidate_id: int, keep: str, reaso
         patient.refresh_from_db()
         remaining = Patient.objects.filter(pk__in=[c.patient.pk for c in _candidates(patient)],
                                            merged_into__isnull=True)
+        candidates.refresh(patient)  # its best remaining candidate orders the worklist
         if patient.is_potential_duplicate and not remaining.exists():
             _drop_flag(patient)
+            Patient.objects.filter(pk=patient.pk).update(vigilance_rank=None, vigilance_score=None)
             audit.record(actor=actor, action=Action.PATIENT_UPDATE, patient=patient, obj=patient,
                          details={"identity_vigilance": "merged", "flag_removed": POTENTIAL_DUPLICATE,
                                   "merge": record.pk})
