@@ -44,7 +44,7 @@ class Match:
         return matching.TIER_RANK[self.tier], -self.score
 
 
-def _block(record, exclude_pk: int | None) -> list[Patient]:
+def block(record, exclude_pk: int | None) -> list[Patient]:
     birth_date: date | None = record.birth_date
     if birth_date is None:
         return []
@@ -87,7 +87,7 @@ def find(record, *, exclude_pk: int | None = None, limit: int | None = None,
     if dismissed is None:
         dismissed = dismissed_with([exclude_pk]).get(exclude_pk, set())
     found = []
-    for other in _block(record, exclude_pk):
+    for other in block(record, exclude_pk):
         if other.pk in dismissed:
             continue
         comparison = matching.compare(traits, other)
