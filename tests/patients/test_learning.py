@@ -47,3 +47,12 @@ def test_learn_weights_command():
     text = out.getvalue()
     assert "3 paire(s) comparée(s)" in text and "dates de naissance identiques" in text
     assert "Lambert" not in text and "Paul" not in text
+
+
+def test_u_measured_on_random_pairs_is_kept_fixed_by_em():
+    rng = random.Random(5)
+    fixed_u = learning.frequencies(simulate(20000, 0.0, rng))  # random pairs: non-matches only
+    assert fixed_u["name"]["exact"] == pytest.approx(TRUE_U["name"]["exact"], abs=0.01)
+    result = learning.estimate(simulate(5000, 0.5, rng), fixed_u=fixed_u, iterations=200)
+    assert result.u["name"] == fixed_u["name"]
+    assert result.m["name"]["exact"] == pytest.approx(TRUE_M["name"]["exact"], abs=0.05)

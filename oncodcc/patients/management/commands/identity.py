@@ -35,7 +35,8 @@ class Command(BaseCommand):
         patterns = learning.base_patterns(sample=sample)
         if not patterns:
             raise CommandError("Aucune paire à comparer dans la base : rien à estimer.", returncode=1)
-        result = learning.estimate(patterns)
+        # u measured on random pairs (two different people, almost always), then m by EM on the blocked pairs
+        result = learning.estimate(patterns, fixed_u=learning.frequencies(learning.random_patterns()))
         self.stdout.write(f"{result.pairs} paire(s) comparée(s), {result.iterations} itération(s) ; part estimée de "
                           f"paires de la même personne : {result.proportion:.2%}.")
         self.stdout.write("Trait | niveau | m u poids (défaut) | m u poids (estimé)")
