@@ -4,7 +4,7 @@ after the other, each printing its figures and ratios. Options per benchmark: `p
 import importlib
 import sys
 
-BENCHMARKS = ("pdf_render", "hl7_ingest", "diffusion_send", "fiche_search", "trial_prescreen")
+BENCHMARKS = ("pdf_render", "hl7_ingest", "diffusion_send", "fiche_search", "trial_prescreen", "identity_matching")
 
 
 def main(argv: list[str]) -> int:

@@ -24,6 +24,7 @@ class Action:
     PATIENT_CREATE = "patient.create"
     PATIENT_UPDATE = "patient.update"
     PATIENT_MERGE = "patient.merge"
+    PATIENT_UNMERGE = "patient.unmerge"
     PATIENT_ACCESS_HISTORY_VIEW = "patient.access_history.view"
     BREAK_GLASS = "patient.break_glass"
     ACCESS_DENIED = "patient.access_denied"

@@ -17,6 +17,10 @@ class InvalidINS(ValueError):
     pass
 
 
+class InvalidINSKey(InvalidINS):
+    """The matricule itself is wrong (length, digits, control key), not its assigning authority."""
+
+
 def clean_ins(matricule: str, oid: str) -> str:
     """Return the compact matricule, or raise InvalidINS with a French message."""
     compact = nir.compact(matricule or "")
@@ -28,7 +32,7 @@ def clean_ins(matricule: str, oid: str) -> str:
     try:
         return nir.validate(compact)
     except StdnumError as exc:
-        raise InvalidINS(
+        raise InvalidINSKey(
             "Matricule INS invalide : 15 caractères (13 + clé de contrôle) attendus, clé vérifiée."
         ) from exc
 

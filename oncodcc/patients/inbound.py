@@ -14,6 +14,9 @@ The hospital is the source of its identities, but the strict traits of a retriev
 identity change only from a source at least as trusted (a QUAL one only from QUAL): otherwise `ProtectedIdentity`
 refuses the whole update."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -25,8 +28,9 @@ from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
 from oncodcc.core.text import has_control_chars
 
-from . import identity
+from . import candidates, identity
 from .incidents import (
+    DOUBTFUL,
     POTENTIAL_DUPLICATE,
     IdentityError,
     IdentityIncident,
@@ -41,6 +45,8 @@ __all__ = ["POTENTIAL_DUPLICATE", "IdentityError", "IdentityIncident", "Identity
            "ProtectedIdentity", "Resolution", "find_patient", "incidents_recorded", "record_incident", "resolve"]
 INS_OIDS = INS_OIDS_PRODUCTION | INS_OIDS_TEST
 STRICT_TRAITS = ("birth_name", "birth_given_names", "first_birth_given_name", "birth_date", "sex", "birthplace_insee")
+# The traits whose change calls for a new duplicate search (candidates.refresh).
+COMPARED_TRAITS = {*STRICT_TRAITS, "used_name", "used_given_name", "ins_matricule"}
 # The traits an INS match must agree on before a hospital gets the record (issue #9).
 PROOF_TRAITS = ("birth_name", "first_birth_given_name", "birth_date", "sex")
 # Strict traits of a RECUP identity come from the INSi teleservice, the national reference: a VALI source (checked
@@ -48,6 +54,9 @@ PROOF_TRAITS = ("birth_name", "first_birth_given_name", "birth_date", "sex")
 TRUST = {IdentityStatus.PROVISIONAL: 0, IdentityStatus.VALIDATED: 1, IdentityStatus.RETRIEVED: 2,
          IdentityStatus.QUALIFIED: 3}
 VERIFIED = {IdentityStatus.RETRIEVED, IdentityStatus.QUALIFIED}
+# Why an incoming INS was set aside (audit details, IncomingIdentity.ins_set_aside).
+INS_INVALID_KEY = "invalid_key"
+INS_INCOHERENT = "incoherent_traits"
 
 
 @dataclass
@@ -69,6 +78,9 @@ class IncomingIdentity:
     identity_status: str = ""
     deceased_date: date | None = None
     extra: dict = field(default_factory=dict)
+    # Set by cleaned(): why the INS was set aside (INS_INVALID_KEY, INS_INCOHERENT) and the warnings for the sender.
+    ins_set_aside: str = ""
+    warnings: list[str] = field(default_factory=list)
 
     def cleaned(self) -> "IncomingIdentity":
         data = replace(self)
@@ -93,16 +105,33 @@ class IncomingIdentity:
                 raise IdentityError(f"OID d'INS non reconnu : {data.ins_oid or '(vide)'}.")
             try:
                 data.ins_matricule = identity.clean_ins(data.ins_matricule, data.ins_oid)
-            except identity.InvalidINS as exc:
+            except identity.InvalidINSKey as exc:
+                data._set_ins_aside(INS_INVALID_KEY, str(exc))
+            except identity.InvalidINS as exc:  # an authority not accepted here: a configuration to fix
                 raise IdentityError(str(exc)) from exc
-            if data.birth_date and data.sex and not identity.ins_matches_traits(
-                data.ins_matricule, sex=data.sex, birth_date=data.birth_date
-            ):
-                raise IdentityError("Le matricule INS ne correspond pas au sexe ou à la date de naissance.")
-        elif data.identity_status in {IdentityStatus.RETRIEVED, IdentityStatus.QUALIFIED}:
+            else:
+                if data.birth_date and data.sex and not identity.ins_matches_traits(
+                    data.ins_matricule, sex=data.sex, birth_date=data.birth_date
+                ):
+                    data._set_ins_aside(INS_INCOHERENT,
+                                        "Le matricule INS ne correspond pas au sexe ou à la date de naissance.")
+        if data.identity_status in {IdentityStatus.RETRIEVED, IdentityStatus.QUALIFIED} and not data.ins_matricule:
             # A RECUP/QUAL status without its INS cannot be trusted here: keep the identity provisional.
             data.identity_status = IdentityStatus.PROVISIONAL
         return data
+
+    def _set_ins_aside(self, code: str, reason: str) -> None:
+        """Refuse less, file more: an INS that fails its key or its coherence with the traits is not kept, but
+        the identity (and the report that came with it) is filed, flagged for identity vigilance; the sender is
+        told why in a warning."""
+        self.ins_matricule, self.ins_oid, self.ins_set_aside = "", "", code
+        self.warnings = [*self.warnings, f"{reason} L'identité est enregistrée sans ce matricule INS (mis de côté "
+                                         "pour la cellule d'identitovigilance) ; vérifiez-le (téléservice INSi)."]
+
+    @property
+    def set_aside_flags(self) -> list[str]:
+        """The flags of a record filed with its INS set aside: doubtful, and on the vigilance worklist."""
+        return [POTENTIAL_DUPLICATE, DOUBTFUL] if self.ins_set_aside else []
 
     def creatable_problems(self) -> list[str]:
         missing = []
@@ -122,6 +151,7 @@ class Resolution:
     patient: Patient
     how: str  # "ipp" | "ins" | "created" | "created_dpot"
     updated_fields: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # French, for the sender (ACK ERR severity W, OperationOutcome)
 
     @property
     def created(self) -> bool:
@@ -168,7 +198,7 @@ def resolve(*, actor, organisation, incoming: IncomingIdentity, create: bool = T
         if not create:
             raise Patient.DoesNotExist("Patient inconnu (ni l'IPP ni l'INS ne sont connus du DCC).")
         patient, how = _create(actor=actor, organisation=organisation, incoming=incoming, channel=channel)
-        return Resolution(patient, how)
+        return _warned(Resolution(patient, how, warnings=incoming.warnings))
     if how == "ins":
         _prove(patient, incoming, actor=actor, organisation=organisation, channel=channel)
     if update:
@@ -176,10 +206,44 @@ def resolve(*, actor, organisation, incoming: IncomingIdentity, create: bool = T
     changed = _apply(patient, incoming) if update else []
     if incoming.ipp:
         _attach_ipp(patient, organisation, incoming.ipp)
-    if changed or how == "ins":
-        audit.record(actor=actor, action=Action.PATIENT_UPDATE, patient=patient, obj=patient,
-                     details={"channel": channel, "matched_by": how, "fields": changed})
-    return Resolution(patient, how, changed)
+    if incoming.ins_set_aside:
+        missing = [flag for flag in incoming.set_aside_flags if flag not in (patient.identity_flags or [])]
+        if missing:
+            patient.identity_flags = [*(patient.identity_flags or []), *missing]
+            patient.save(update_fields=["identity_flags"])
+            changed.append("identity_flags")
+    if set(changed) & COMPARED_TRAITS:
+        candidates.refresh(patient)  # new traits, new candidates (both directions: the search is symmetric)
+    if changed or how == "ins" or incoming.ins_set_aside:
+        details = {"channel": channel, "matched_by": how, "fields": changed}
+        if incoming.ins_set_aside:
+            details["ins_set_aside"] = incoming.ins_set_aside
+        audit.record(actor=actor, action=Action.PATIENT_UPDATE, patient=patient, obj=patient, details=details)
+    return _warned(Resolution(patient, how, changed, warnings=incoming.warnings))
+
+
+# --- warnings for the sender -------------------------------------------------------------------------------------
+
+_warnings: ContextVar[list[str] | None] = ContextVar("inbound_warnings", default=None)
+
+
+@contextmanager
+def warnings_collected() -> Iterator[list[str]]:
+    """`with warnings_collected() as warnings:` — the warnings of every identity resolved inside (a channel's
+    message may carry several), for the channel's answer (HL7 ERR severity W, FHIR OperationOutcome)."""
+    collected: list[str] = []
+    token = _warnings.set(collected)
+    try:
+        yield collected
+    finally:
+        _warnings.reset(token)
+
+
+def _warned(resolution: Resolution) -> Resolution:
+    collected = _warnings.get()
+    if collected is not None:
+        collected.extend(w for w in resolution.warnings if w not in collected)
+    return resolution
 
 
 def _discordant(patient: Patient, incoming: IncomingIdentity) -> list[str]:
@@ -253,10 +317,7 @@ def _create(*, actor, organisation, incoming: IncomingIdentity, channel: str) ->
     missing = incoming.creatable_problems()
     if missing:
         raise IdentityError("Patient inconnu et identité incomplète pour le créer : " + ", ".join(missing) + ".")
-    flags = []
-    if identity.duplicate_candidates(birth_name=incoming.birth_name, first_given_name=incoming.first_birth_given_name,
-                                     birth_date=incoming.birth_date, sex=incoming.sex, limit=1):
-        flags.append(POTENTIAL_DUPLICATE)
+    flags = list(incoming.set_aside_flags)
     patient = Patient(
         birth_name=incoming.birth_name, birth_given_names=incoming.birth_given_names,
         first_birth_given_name=incoming.first_birth_given_name, birth_date=incoming.birth_date, sex=incoming.sex,
@@ -274,12 +335,17 @@ def _create(*, actor, organisation, incoming: IncomingIdentity, channel: str) ->
     except ValidationError as exc:
         raise IdentityError(_validation_text(exc)) from exc
     patient.save()
+    # A match on traits never attaches: the record is created and, with a candidate, flagged DPOT.
+    candidates.refresh(patient)
+    flags = patient.identity_flags
     if incoming.ipp:
         _attach_ipp(patient, organisation, incoming.ipp)
-    audit.record(actor=actor, action=Action.PATIENT_CREATE, patient=patient, obj=patient,
-                 details={"channel": channel, "identity_status": patient.identity_status, "flags": flags,
-                          "ipp": bool(incoming.ipp)})
-    return patient, "created_dpot" if flags else "created"
+    details = {"channel": channel, "identity_status": patient.identity_status, "flags": flags,
+               "ipp": bool(incoming.ipp)}
+    if incoming.ins_set_aside:
+        details["ins_set_aside"] = incoming.ins_set_aside
+    audit.record(actor=actor, action=Action.PATIENT_CREATE, patient=patient, obj=patient, details=details)
+    return patient, "created_dpot" if POTENTIAL_DUPLICATE in flags else "created"
 
 
 def _validation_text(exc: ValidationError) -> str:

@@ -2,10 +2,12 @@
 
 Every relation to Patient is listed in MERGE_RELATIONS with what a merge does with it; a test fails when a model
 gains a foreign key to Patient that is not listed (OpenMRS lost clinical data to merges that forgot a table).
-The absorbed record is kept, inactive (`merged_into`, flags DOUA + DESA), with a before-image of every row moved."""
+The absorbed record is kept, inactive (`merged_into`, flags DOUA + DESA), with a before-image of every row moved:
+`unmerge` restores both records and moves those rows back."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
@@ -28,6 +30,9 @@ MERGE_RELATIONS = {
     "merged_records": MOVE,  # records merged earlier into the absorbed one now point to the survivor
     "merges_received": KEEP,
     "merges_given": KEEP,
+    # "pas un doublon" decisions name the records as they were reviewed: a merged record's stay with it
+    "pair_decisions_low": KEEP,
+    "pair_decisions_high": KEEP,
 }
 
 
@@ -60,7 +65,8 @@ def merge(*, actor, survivor: Patient, absorbed: Patient, reason: str, drop_iden
     before: dict[str, object] = {
         "absorbed": {"identity_flags": absorbed.identity_flags, "ins_matricule": absorbed.ins_matricule,
                      "ins_oid": absorbed.ins_oid, "identity_status": absorbed.identity_status},
-        "survivor": {"ins_matricule": survivor.ins_matricule, "ins_oid": survivor.ins_oid},
+        "survivor": {"ins_matricule": survivor.ins_matricule, "ins_oid": survivor.ins_oid,
+                     "identity_status": survivor.identity_status, "gp_id": survivor.gp_id},
         "moved": {},
     }
     if drop_identifier is not None:
@@ -117,3 +123,58 @@ def merge_identifiers(*, actor, organisation, survivor_ipp: str, absorbed_ipp: s
         return None
     return merge(actor=actor, survivor=survivor, absorbed=old.patient, drop_identifier=old, channel=channel,
                  reason=f"Fusion d'IPP reçue de {organisation}")
+
+
+@transaction.atomic
+def unmerge(*, actor, record: PatientMerge, reason: str, channel: str = "web") -> PatientMerge:
+    """Undo a merge from its before-image: the absorbed record is active again with its flags, INS and status;
+    every row the merge moved (and that still belongs to the survivor) goes back to it, a dropped IPP is given
+    back; the survivor gets its own INS, status and GP back. Rows added to the survivor since the merge stay
+    with it (nobody can tell whose they are: the reviewers move them by hand). Raises MergeRefused (French)."""
+    record = PatientMerge.objects.select_for_update().get(pk=record.pk)
+    if record.unmerged_at is not None:
+        raise MergeRefused("Cette fusion a déjà été annulée.")
+    survivor = Patient.objects.select_for_update().get(pk=record.survivor_id)
+    absorbed = Patient.objects.select_for_update().get(pk=record.absorbed_id)
+    if survivor.merged_into_id:
+        raise MergeRefused(f"Le dossier conservé n° {survivor.pk} a depuis été fusionné dans le dossier n° "
+                           f"{survivor.merged_into_id} : annulez d'abord cette fusion-là.")
+    if absorbed.merged_into_id != survivor.pk:
+        raise MergeRefused("Le dossier absorbé n'est plus rattaché au dossier conservé : annulation impossible.")
+    before = record.before_image or {}
+    relations = patient_relations()
+    moved_back = {}
+    for accessor, ids in (before.get("moved") or {}).items():
+        rel = relations.get(accessor)
+        if rel is None:
+            continue
+        model, fk = rel.related_model, rel.field.name
+        count = model.objects.filter(pk__in=ids, **{fk: survivor}).update(**{fk: absorbed})
+        moved_back[accessor] = count
+    was_survivor = before.get("survivor") or {}
+    was_absorbed = before.get("absorbed") or {}
+    if "identity_status" in was_survivor:
+        survivor.identity_status = was_survivor["identity_status"]
+        survivor.gp_id = was_survivor.get("gp_id")
+    if (was_absorbed.get("ins_matricule") and not was_survivor.get("ins_matricule")
+            and survivor.ins_matricule == was_absorbed["ins_matricule"]):
+        survivor.ins_matricule, survivor.ins_oid = "", ""  # the INS the merge gave it goes back (unique)
+    survivor.save()
+    absorbed.merged_into = None
+    absorbed.identity_flags = list(was_absorbed.get("identity_flags") or [])
+    absorbed.ins_matricule = was_absorbed.get("ins_matricule", absorbed.ins_matricule)
+    absorbed.ins_oid = was_absorbed.get("ins_oid", absorbed.ins_oid)
+    absorbed.identity_status = was_absorbed.get("identity_status", absorbed.identity_status)
+    absorbed.save()
+    dropped = before.get("dropped_identifier")
+    if dropped and not PatientIdentifier.objects.filter(system=dropped["system"], value=dropped["value"]).exists():
+        PatientIdentifier.objects.create(patient=absorbed, system=dropped["system"], value=dropped["value"])
+    record.unmerged_at = timezone.now()
+    record.unmerged_by_label = str(actor)[:200]
+    record.unmerge_reason = reason[:300]
+    record.save(update_fields=["unmerged_at", "unmerged_by_label", "unmerge_reason"])
+    for patient in (survivor, absorbed):
+        audit.record(actor=actor, action=Action.PATIENT_UNMERGE, patient=patient, obj=record,
+                     details={"channel": channel, "survivor": survivor.pk, "absorbed": absorbed.pk,
+                              "moved_back": moved_back, "reason": reason[:300]})
+    return record

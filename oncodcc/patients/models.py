@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from oncodcc.core.text import fold
 from oncodcc.core.validators import no_control_characters
 
+from .matching import phonetic_key
+
 # INS assigning authorities (DOMAIN.md §6).
 OID_INS_NIR = "1.2.250.1.213.1.4.8"
 OID_INS_NIA = "1.2.250.1.213.1.4.9"
@@ -74,6 +76,14 @@ class Patient(models.Model):
     )
     # Folded (accent- and case-free) birth and used names + given names, for search and duplicate detection.
     search_text = models.CharField(max_length=500, editable=False, db_index=True, default="")
+    # French phonetic keys of the birth and used names (patients.matching.phonetic_key): blocking keys of the
+    # duplicate search, so that it reads a few index entries whatever the size of the table.
+    birth_name_key = models.CharField(max_length=8, blank=True, editable=False, db_index=True, default="")
+    used_name_key = models.CharField(max_length=8, blank=True, editable=False, db_index=True, default="")
+    # The best candidate duplicate found when the record was last compared (patients.candidates): orders the
+    # identity vigilance worklist by tier (matching.TIER_RANK) then score. Null: no candidate shown.
+    vigilance_rank = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    vigilance_score = models.FloatField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
     created_by = models.ForeignKey(
@@ -127,11 +137,12 @@ class Patient(models.Model):
         self.search_text = fold(
             " ".join([self.birth_name, self.used_name, self.birth_given_names, self.used_given_name])
         )
+        self.birth_name_key, self.used_name_key = phonetic_key(self.birth_name), phonetic_key(self.used_name)
 
     def save(self, *args, **kwargs):  # noqa: DJ012
         self.refresh_search_text()
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text", "birth_name_key", "used_name_key"}
         super().save(*args, **kwargs)
 
 
@@ -193,6 +204,10 @@ class PatientMerge(models.Model):
     actor_label = models.CharField(_("par"), max_length=200)
     reason = models.CharField(_("motif"), max_length=300)
     before_image = models.JSONField(_("état avant fusion"), default=dict)
+    # Set when the merge was undone (patients.merge.unmerge): the row stays, as the trail of both operations.
+    unmerged_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
+    unmerged_by_label = models.CharField(_("annulée par"), max_length=200, blank=True)
+    unmerge_reason = models.CharField(_("motif de l'annulation"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("fusion de dossiers patients")
@@ -201,3 +216,30 @@ class PatientMerge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.absorbed_id} → {self.survivor_id} ({self.merged_at:%d/%m/%Y})"
+
+
+class PairDecision(models.Model):
+    """A reviewer's decision about a pair of records, remembered so that the pair is never proposed again
+    ("pas un doublon"). The pair is stored in one order (lower pk first) so that it is found from either side."""
+
+    class Decision(models.TextChoices):
+        NOT_DUPLICATE = "not_duplicate", _("Pas un doublon")
+
+    patient_low = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="pair_decisions_low")
+    patient_high = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="pair_decisions_high")
+    decision = models.CharField(_("décision"), max_length=20, choices=Decision.choices)
+    note = models.CharField(_("commentaire"), max_length=300)
+    decided_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(_("décidé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("décision d'identitovigilance")
+        verbose_name_plural = _("décisions d'identitovigilance")
+        constraints = [
+            models.UniqueConstraint(fields=["patient_low", "patient_high"], name="pair_decision_unique_pair"),
+            models.CheckConstraint(condition=models.Q(patient_low__lt=models.F("patient_high")),
+                                   name="pair_decision_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient_low_id} / {self.patient_high_id} : {self.get_decision_display()}"

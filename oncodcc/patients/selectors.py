@@ -236,6 +236,7 @@ ACTION_LABELS = {
     Action.PATIENT_CREATE: "Création du dossier",
     Action.PATIENT_UPDATE: "Modification de l'identité",
     Action.PATIENT_MERGE: "Fusion de dossiers (doublon)",
+    Action.PATIENT_UNMERGE: "Annulation d'une fusion de dossiers",
     Action.BREAK_GLASS: "Accès en bris de glace",
     Action.ACCESS_DENIED: "Accès refusé",
     Action.REGISTRATION_CREATE: "Inscription en RCP",

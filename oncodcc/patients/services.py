@@ -12,9 +12,13 @@ from oncodcc.audit.models import BreakGlassAccess
 from oncodcc.audit.services import Action
 from oncodcc.core.text import has_control_chars
 
-from . import identity
+from . import candidates, identity
 from .models import CareTeamMember, IdentityStatus, Patient, PatientIdentifier
 from .policy import BREAK_GLASS, EDIT, REGISTER, break_glass_duration, has_permission
+
+# The traits whose change calls for a new duplicate search (candidates.refresh).
+COMPARED_TRAITS = {"birth_name", "used_name", "birth_given_names", "first_birth_given_name", "used_given_name",
+                   "birth_date", "sex", "birthplace_insee", "ins_matricule"}
 
 
 @dataclass
@@ -82,12 +86,12 @@ def create_patient(
         raise ValidationError({"ins_matricule": "Un patient porte déjà ce matricule INS."})
     flags: list[str] = []
     if not confirm_not_duplicate:
-        candidates = identity.duplicate_candidates(
+        near = identity.duplicate_candidates(
             birth_name=data.birth_name, first_given_name=data.first_birth_given_name,
             birth_date=data.birth_date, sex=data.sex,
         )
-        if candidates:
-            raise DuplicateCandidates(candidates)
+        if near:
+            raise DuplicateCandidates(near)
     elif identity.duplicate_candidates(
         birth_name=data.birth_name, first_given_name=data.first_birth_given_name,
         birth_date=data.birth_date, sex=data.sex, limit=1,
@@ -103,6 +107,9 @@ def create_patient(
     )
     patient.full_clean(exclude=["search_text"])
     patient.save()
+    # The full comparison (married names, date typos…) may find what the quick search above did not: flag it.
+    candidates.refresh(patient)
+    flags = patient.identity_flags
     if ipp:
         add_identifier(actor=actor, patient=patient, value=ipp, organisation=ipp_organisation, audit_event=False)
     if actor.practitioner_id:
@@ -141,6 +148,8 @@ def update_patient(*, actor, patient: Patient, data: PatientData) -> Patient:
         setattr(patient, f, getattr(data, f))
     patient.full_clean(exclude=["search_text"])
     patient.save()
+    if set(changed) & COMPARED_TRAITS:
+        candidates.refresh(patient)  # new traits, new candidates: compared again
     audit.record(actor=actor, action=Action.PATIENT_UPDATE, patient=patient, obj=patient,
                  details={"fields": changed})
     return patient

@@ -19,7 +19,15 @@ from oncodcc.accounts.models import Role
 from . import selectors, services, vigilance
 from .forms import BreakGlassForm, CareTeamForm, PatientCreateForm, PatientForm, SearchForm
 from .merge import MergeRefused
-from .models import OID_INS_NIA, OID_INS_NIR, OID_INS_NIR_DEMO, OID_INS_NIR_TEST, CareTeamMember, Patient
+from .models import (
+    OID_INS_NIA,
+    OID_INS_NIR,
+    OID_INS_NIR_DEMO,
+    OID_INS_NIR_TEST,
+    CareTeamMember,
+    Patient,
+    PatientMerge,
+)
 from .policy import (
     BREAK_GLASS,
     CREATE,
@@ -292,6 +300,7 @@ def vigilance_merge(request, pk: int):
         record = vigilance.merge_flagged(
             actor=request.user, patient_id=pk, candidate_id=int(candidate) if candidate.isdigit() else 0,
             keep=request.POST.get("keep", ""), reason=request.POST.get("reason", ""),
+            twin_checked=request.POST.get("twin_checked") == "1",
         )
     except Patient.DoesNotExist as exc:
         raise Http404 from exc
@@ -301,3 +310,31 @@ def vigilance_merge(request, pk: int):
     messages.success(request, f"Dossier n° {record.absorbed_id} fusionné dans le dossier n° {record.survivor_id} "
                               f"({record.survivor.display_name}).")
     return _after_decision(request)
+
+
+def _merges_page(request, *, status: int = 200) -> HttpResponse:
+    return render(request, "patients/vigilance_merges.html",
+                  {"merges": vigilance.recent_merges(user=request.user)}, status=status)
+
+
+@require_GET
+def vigilance_merges(request):
+    if not has_permission(request.user, REVIEW_IDENTITIES):
+        raise AccessDenied(VIGILANCE_DENIED)
+    return _merges_page(request)
+
+
+@require_POST
+def vigilance_unmerge(request, pk: int):
+    if not has_permission(request.user, REVIEW_IDENTITIES):
+        raise AccessDenied(VIGILANCE_DENIED)
+    try:
+        record = vigilance.undo_merge(actor=request.user, merge_id=pk, reason=request.POST.get("reason", ""))
+    except PatientMerge.DoesNotExist as exc:
+        raise Http404 from exc
+    except (MergeRefused, ValidationError) as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _merges_page(request, status=400)
+    messages.success(request, f"Fusion annulée : les dossiers n° {record.survivor_id} et n° {record.absorbed_id} "
+                              f"sont de nouveau distincts (et ne seront plus proposés comme doublons).")
+    return redirect("patients:vigilance_merges")

@@ -14,17 +14,17 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
 from oncodcc.audit import services as audit
 from oncodcc.audit.models import AuditEvent
 from oncodcc.audit.services import Action
 from oncodcc.core.text import has_control_chars
 
-from . import identity
+from . import candidates, matching
 from .incidents import MISMATCH_NOTE, POTENTIAL_DUPLICATE
-from .merge import MergeRefused, merge
-from .models import Patient, PatientIdentifier, PatientMerge
+from .merge import MergeRefused, merge, unmerge
+from .models import PairDecision, Patient, PatientIdentifier, PatientMerge
 from .policy import REVIEW_IDENTITIES, accessible_patients, has_permission
 
 PAGE_SIZE = 20
@@ -75,25 +75,22 @@ def _ins_holder_pk(event: AuditEvent | None) -> int | None:
     return holder if isinstance(holder, int) else None
 
 
-def _candidates(patient: Patient, creation: AuditEvent | None = None) -> list[identity.Candidate]:
-    """Near matches on traits; for an identity set aside because its INS is another record's, that record
-    first (whatever its resemblance: the reviewer must see both)."""
+def _candidates(patient: Patient, creation: AuditEvent | None = None,
+                dismissed: set[int] | None = None) -> list[candidates.Match]:
+    """Candidates in the shown tiers (best first; pairs decided "pas un doublon" never come back); for an
+    identity set aside because its INS is another record's, that record first (whatever its resemblance: the
+    reviewer must see both)."""
     if creation is None:
         creation = _creations([patient.pk]).get(patient.pk)
-    found = identity.duplicate_candidates(
-        birth_name=patient.birth_name, first_given_name=patient.first_birth_given_name,
-        birth_date=patient.birth_date, sex=patient.sex, exclude_pk=patient.pk, limit=CANDIDATES_SHOWN,
-    )
+    found = candidates.find(patient, limit=CANDIDATES_SHOWN, dismissed=dismissed)
     holder_pk = _ins_holder_pk(creation)
     if holder_pk is None or holder_pk == patient.pk:
         return found
     holder = Patient.objects.filter(pk=holder_pk, merged_into__isnull=True).first()
     if holder is None:
         return found
-    score = identity.resemblance(holder, birth_name=patient.birth_name, first_given_name=patient.first_birth_given_name,
-                                 birth_date=patient.birth_date, sex=patient.sex)
     others = [c for c in found if c.patient.pk != holder_pk]
-    return [identity.Candidate(holder, round(max(score, 0), 1)), *others][:CANDIDATES_SHOWN]
+    return [candidates.Match(holder, matching.compare(patient, holder)), *others][:CANDIDATES_SHOWN]
 
 
 # --- the worklist -------------------------------------------------------------------------------------------------
@@ -111,8 +108,16 @@ class Column:
 
     patient: Patient
     identifiers: list[PatientIdentifier]
-    score: float | None = None
+    comparison: matching.Comparison | None = None  # with the flagged record (None for the flagged record)
     visible: bool = False  # the reviewer may open this record anyway (care team, board…): link it
+
+    @property
+    def score(self) -> float | None:
+        return self.comparison.score if self.comparison else None
+
+    @property
+    def twin_risk(self) -> bool:
+        return self.comparison is not None and self.comparison.tier is matching.Tier.TWIN_RISK
 
 
 @dataclass
@@ -126,6 +131,23 @@ class WorklistEntry:
     @property
     def candidates(self) -> list[Column]:
         return self.columns[1:]
+
+    @property
+    def tier_label(self) -> str:
+        """The best candidate's tier ("Certain", "Probable", "Risque jumeaux / homonymes"), or ""."""
+        return self.columns[1].comparison.tier_label if len(self.columns) > 1 else ""
+
+    @property
+    def evidence_rows(self) -> list[tuple[str, list[str]]]:
+        """Per trait, each candidate's agreement level and its weight ("dates de naissance identiques (+14.7)")."""
+        rows = []
+        for trait, label in matching.TRAIT_LABELS.items():
+            cells = []
+            for column in self.candidates:
+                evidence = next(e for e in column.comparison.evidence if e.trait == trait)
+                cells.append(f"{evidence.level.label} ({evidence.weight:+.1f})")
+            rows.append((label, cells))
+        return rows
 
 
 @dataclass
@@ -167,14 +189,18 @@ def _creations(pks) -> dict[int, AuditEvent]:
 
 
 def worklist(*, user, page_number=1) -> Worklist:
-    """One page of flagged records, oldest first, each with its candidate duplicates. Records one PATIENT_LIST
+    """One page of flagged records, by their best candidate's tier then score (then oldest first), each with its
+    candidate duplicates and the per-trait evidence. Records one PATIENT_LIST
     event naming every record shown. Queries: a constant number plus one candidate search per flagged record of
     the page (PAGE_SIZE at most)."""
     _require(user)
-    page = Paginator(flagged().order_by("created_at", "pk"), PAGE_SIZE).get_page(page_number)
+    order = (F("vigilance_rank").asc(nulls_last=True), F("vigilance_score").desc(nulls_last=True), "created_at", "pk")
+    page = Paginator(flagged().order_by(*order), PAGE_SIZE).get_page(page_number)
     flagged_pks = [p.pk for p in page.object_list]
     creations = _creations(flagged_pks)
-    found = {pk: _candidates(p, creations.get(pk)) for pk, p in zip(flagged_pks, page.object_list, strict=True)}
+    dismissed = candidates.dismissed_with(flagged_pks)
+    found = {pk: _candidates(p, creations.get(pk), dismissed[pk])
+             for pk, p in zip(flagged_pks, page.object_list, strict=True)}
     candidate_pks = {c.patient.pk for candidates in found.values() for c in candidates}
     records = _with_identifiers([*flagged_pks, *candidate_pks])
     visible = set(accessible_patients(user).filter(pk__in=list(records)).values_list("pk", flat=True))
@@ -186,7 +212,7 @@ def worklist(*, user, page_number=1) -> Worklist:
             other = records.get(candidate.patient.pk)
             if other is None or other.merged_into_id:  # an absorbed record is no longer a candidate
                 continue
-            columns.append(Column(other, list(other.identifiers.all()), candidate.score, other.pk in visible))
+            columns.append(Column(other, list(other.identifiers.all()), candidate.comparison, other.pk in visible))
         event = creations.get(pk)
         channel = (event.details or {}).get("channel", "") if event else ""
         label = CHANNEL_LABELS.get(channel, channel)
@@ -237,27 +263,42 @@ def dismiss(*, actor, patient_id: int, note: str) -> Patient:
     note = _clean_text(note, what="commentaire")
     patient = _lock_flagged(patient_id)
     reviewed = [c.patient.pk for c in _candidates(patient)]
+    for other_pk in reviewed:  # remembered: these pairs are never proposed again
+        low, high = sorted((patient.pk, other_pk))
+        PairDecision.objects.get_or_create(
+            patient_low_id=low, patient_high_id=high,
+            defaults={"decision": PairDecision.Decision.NOT_DUPLICATE, "note": note, "decided_by": actor})
     _drop_flag(patient)
+    Patient.objects.filter(pk=patient.pk).update(vigilance_rank=None, vigilance_score=None)
     audit.record(actor=actor, action=Action.PATIENT_UPDATE, patient=patient, obj=patient,
                  details={"identity_vigilance": "not_duplicate", "flag_removed": POTENTIAL_DUPLICATE,
                           "note": note, "candidates": reviewed})
+    for other_pk in reviewed:  # the decision concerns the candidates' records too: their trail shows it
+        audit.record(actor=actor, action=Action.PATIENT_UPDATE, patient_id=other_pk, obj=patient,
+                     details={"identity_vigilance": "not_duplicate_of", "flagged": patient.pk})
     return patient
 
 
 @transaction.atomic
-def merge_flagged(*, actor, patient_id: int, candidate_id: int, keep: str, reason: str) -> PatientMerge:
+def merge_flagged(*, actor, patient_id: int, candidate_id: int, keep: str, reason: str,
+                  twin_checked: bool = False) -> PatientMerge:
     """Merge the flagged record with one of its candidates, keeping `keep` (KEEP_FLAGGED or KEEP_CANDIDATE).
 
-    Only a candidate the worklist offers may be chosen (a tampered form cannot merge two unrelated records).
+    Only a candidate the worklist offers may be chosen (a tampered form cannot merge two unrelated records); a
+    candidate at risk of being a twin or a homonym only when the reviewer states that an identity document or
+    the INSi teleservice was checked (`twin_checked`).
     When the flagged record is kept, its flag goes once no other candidate remains. Raises MergeRefused (French)."""
     _require(actor)
     if keep not in {KEEP_FLAGGED, KEEP_CANDIDATE}:
         raise ValidationError("Choisissez le dossier à conserver.")
     reason = _clean_text(reason, what="motif")
     patient = _lock_flagged(patient_id)
-    offered = {c.patient.pk for c in _candidates(patient)}
+    offered = {c.patient.pk: c for c in _candidates(patient)}
     if candidate_id not in offered:
         raise MergeRefused("Ce dossier n'est pas proposé comme doublon du dossier signalé : fusion refusée.")
+    if offered[candidate_id].tier is matching.Tier.TWIN_RISK and not twin_checked:
+        raise MergeRefused("Risque de jumeaux ou d'homonymes : cochez la vérification de l'identité (pièce "
+                           "d'identité ou téléservice INSi) pour fusionner ces deux dossiers.")
     candidate = Patient.objects.get(pk=candidate_id)
     survivor, absorbed = (patient, candidate) if keep == KEEP_FLAGGED else (candidate, patient)
     record = merge(actor=actor, survivor=survivor, absorbed=absorbed, reason=reason, channel=CHANNEL)
@@ -265,9 +306,45 @@ def merge_flagged(*, actor, patient_id: int, candidate_id: int, keep: str, reaso
         patient.refresh_from_db()
         remaining = Patient.objects.filter(pk__in=[c.patient.pk for c in _candidates(patient)],
                                            merged_into__isnull=True)
+        candidates.refresh(patient)  # its best remaining candidate orders the worklist
         if patient.is_potential_duplicate and not remaining.exists():
             _drop_flag(patient)
+            Patient.objects.filter(pk=patient.pk).update(vigilance_rank=None, vigilance_score=None)
             audit.record(actor=actor, action=Action.PATIENT_UPDATE, patient=patient, obj=patient,
                          details={"identity_vigilance": "merged", "flag_removed": POTENTIAL_DUPLICATE,
                                   "merge": record.pk})
+    return record
+
+
+# --- merges and their undoing -------------------------------------------------------------------------------------
+
+RECENT_MERGES = 30
+
+
+def recent_merges(*, user) -> list[PatientMerge]:
+    """The latest merges (identity data only), for the reviewer to undo a wrong one. The records named are listed
+    in one PATIENT_LIST event."""
+    _require(user)
+    merges = list(PatientMerge.objects.select_related("survivor", "absorbed").order_by("-merged_at", "-pk")
+                  [:RECENT_MERGES])
+    shown = sorted({pk for m in merges for pk in (m.survivor_id, m.absorbed_id)})
+    if shown:
+        audit.record(actor=user, action=Action.PATIENT_LIST, details={"patients": shown, "page": "identity_merges"})
+    return merges
+
+
+@transaction.atomic
+def undo_merge(*, actor, merge_id: int, reason: str) -> PatientMerge:
+    """Unmerge (patients.merge.unmerge), and remember the pair as "pas un doublon": two records a reviewer has
+    separated are never proposed again as the same person."""
+    _require(actor)
+    reason = _clean_text(reason, what="motif")
+    record = PatientMerge.objects.filter(pk=merge_id).first()
+    if record is None:
+        raise PatientMerge.DoesNotExist
+    record = unmerge(actor=actor, record=record, reason=reason, channel=CHANNEL)
+    low, high = sorted((record.survivor_id, record.absorbed_id))
+    PairDecision.objects.get_or_create(
+        patient_low_id=low, patient_high_id=high,
+        defaults={"decision": PairDecision.Decision.NOT_DUPLICATE, "note": reason, "decided_by": actor})
     return record

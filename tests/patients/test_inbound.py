@@ -156,7 +156,6 @@ def test_ins_collision_on_a_known_ipp_is_refused(actor, hospital):
 
 
 @pytest.mark.parametrize("bad, message", [
-    ({"ins_matricule": "123", "ins_oid": OID_INS_NIR}, "INS"),
     ({"ins_matricule": "261049999999999", "ins_oid": "1.2.3"}, "OID"),
     ({"birth_date": None, "birth_name": ""}, "incomplète"),
     ({"sex": "Z"}, "Sexe"),

@@ -250,8 +250,14 @@ def test_merge_refused_shows_the_reason_and_changes_nothing(client, reviewer, hl
                       ins_matricule=samples.nir(sex="M", birth_date=BIRTH), ins_oid=OID_INS_NIR)
     assert newcomer.identity_flags == ["DPOT"]
     client.force_login(reviewer)
+    # Same name and birth date, different INS: a twin/homonym risk, refused until the identity is checked…
     response = client.post(f"{URL}{newcomer.pk}/fusionner/", {"candidate": known.pk, "keep": "candidate",
                                                                "reason": "Même personne ?"})
+    assert response.status_code == 400
+    assert "Risque de jumeaux ou d'homonymes" in text(response)
+    # … and even then, two INS are never merged.
+    response = client.post(f"{URL}{newcomer.pk}/fusionner/", {"candidate": known.pk, "keep": "candidate",
+                                                               "reason": "Même personne ?", "twin_checked": "1"})
     assert response.status_code == 400
     assert "Fusion refusée : les deux dossiers portent des INS différents" in text(response)
     newcomer.refresh_from_db()

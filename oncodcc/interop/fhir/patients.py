@@ -138,9 +138,19 @@ def hospital_of(caller: Caller, what: str, *, need_oid: bool = True):
     return organisation
 
 
-def _respond(request: HttpRequest, patient: Patient, *, status: int, pretty: bool) -> HttpResponse:
+def _respond(request: HttpRequest, patient: Patient, *, status: int, pretty: bool,
+             warnings: list[str] | None = None) -> HttpResponse:
+    """The record as a Patient resource; or, when the identity was filed with a warning (an INS set aside), an
+    OperationOutcome with one warning issue per warning — the record is at the Location (FHIR lets a server
+    answer a write with an OperationOutcome: a client that reads only the status code still sees success)."""
     patient = _full(Patient.objects.filter(pk=patient.pk)).get()
-    headers = {"Location": f"{base_url(request)}Patient/{patient.pk}"} if status == 201 else None
+    location = f"{base_url(request)}Patient/{patient.pk}"
+    headers = {"Location": location} if status == 201 or warnings else None
+    if warnings:
+        outcome = {"resourceType": "OperationOutcome",
+                   "issue": [{"severity": "warning", "code": "business-rule", "diagnostics": text,
+                              "expression": ["Patient.identifier"]} for text in warnings]}
+        return fhir_response(outcome, status=status, pretty=pretty, headers=headers)
     return fhir_response(patient_resource(patient), status=status, pretty=pretty, headers=headers)
 
 
@@ -172,7 +182,8 @@ def patient_create(request: HttpRequest, *, caller: Caller, pretty: bool) -> Htt
                          obj=resolution.patient, details={"outcome": resolution.how})
     except IdentityError as exc:
         raise _identity_refused(exc) from exc
-    return _respond(request, resolution.patient, status=201 if resolution.created else 200, pretty=pretty)
+    return _respond(request, resolution.patient, status=201 if resolution.created else 200, pretty=pretty,
+                    warnings=resolution.warnings)
 
 
 def patient_update(request: HttpRequest, logical_id: str, *, caller: Caller, pretty: bool) -> HttpResponse:
@@ -203,4 +214,4 @@ def patient_update(request: HttpRequest, logical_id: str, *, caller: Caller, pre
                          details={"fields": resolution.updated_fields})
     except IdentityError as exc:
         raise _identity_refused(exc) from exc
-    return _respond(request, resolution.patient, status=200, pretty=pretty)
+    return _respond(request, resolution.patient, status=200, pretty=pretty, warnings=resolution.warnings)

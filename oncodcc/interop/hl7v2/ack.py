@@ -1,4 +1,5 @@
-"""The acknowledgement (original mode): MSH + MSA, and ERR when the message is not accepted. Written with the
+"""The acknowledgement (original mode): MSH + MSA, and ERR when the message is not accepted (or accepted with a
+warning). Written with the
 sender's own separators and in the message's charset, so that its parser reads our answer like its own messages."""
 
 import functools
@@ -39,7 +40,8 @@ CHARSET_NAMES = {"utf-8": "UNICODE UTF-8", "iso-8859-1": "8859/1", "iso-8859-15"
 @dataclass
 class Problem:
     """Why a message is not accepted: ACK code (AE: correct and resend; AR: rejected as such), HL7 0357 code,
-    location (segment, its sequence, field) and the French reason shown to the sender's users."""
+    location (segment, its sequence, field) and the French reason shown to the sender's users. With severity W
+    (HL7 table 0516, warning) and AA, what the sender should know about a message that was accepted."""
 
     ack_code: str
     code: str
@@ -47,6 +49,7 @@ class Problem:
     segment: str = ""
     sequence: int = 1
     field: int | None = None
+    severity: str = "E"
 
 
 class Refused(Exception):
@@ -55,6 +58,11 @@ class Refused(Exception):
     def __init__(self, problem: Problem):
         super().__init__(problem.reason)
         self.problem = problem
+
+
+def warning(reason: str, *, code: str = DATA_TYPE_ERROR, segment: str = "PID", field: int | None = 3) -> Problem:
+    """An accepted message's warning (AA, ERR-4 = W): e.g. an INS set aside, the identity filed without it."""
+    return Problem("AA", code, reason, segment, 1, field, severity="W")
 
 
 def error(code: str, reason: str, *, segment: str = "", field: int | None = None, sequence: int = 1,
@@ -138,7 +146,7 @@ def build(header: Header, ack_code: str, *, codec: str = "utf-8", problem: Probl
             ).rstrip(c)
         code = c.join([problem.code, TEXTS_0357.get(problem.code, ""), "HL70357"])
         # ERR-1 (deprecated) empty; ERR-2 location; ERR-3 code; ERR-4 severity; ERR-8 the reason for a user.
-        segments.append(f.join(["ERR", "", location, code, "E", "", "", "", e(problem.reason)]))
+        segments.append(f.join(["ERR", "", location, code, problem.severity, "", "", "", e(problem.reason)]))
     text = "\r".join(segments) + "\r"
     if codec != "utf-8":  # typographic characters of our French texts that ISO 8859-1 lacks
         text = text.replace("—", "-").replace("’", "'").replace("œ", "oe").replace("Œ", "OE")

@@ -23,7 +23,7 @@ from oncodcc.audit.services import Action
 from oncodcc.core.actors import SystemActor
 from oncodcc.core.text import strip_control_chars
 from oncodcc.documents.received import DocumentRefused
-from oncodcc.patients.inbound import IdentityError, incidents_recorded
+from oncodcc.patients.inbound import IdentityError, incidents_recorded, warnings_collected
 from oncodcc.patients.merge import MergeRefused
 from oncodcc.patients.models import Patient
 
@@ -208,15 +208,20 @@ def _process(row: Hl7Message, payload: bytes, header: Header, sender: Hl7Sender)
     context = Context(message=message, sender=sender, actor=actor, log=row)
     try:
         # An identity incident (INS with discordant traits…) is recorded once this transaction has rolled back.
-        with incidents_recorded(), transaction.atomic():
+        with incidents_recorded(), warnings_collected() as warnings, transaction.atomic():
             _claim(row)
             outcome = handler(context)
             row.state, row.ack_code, row.error = State.ACCEPTED, "AA", ""
             row.patient_id, row.document_id = outcome.patient_id, outcome.document_id
             row.processed_at = timezone.now()
+            # Accepted with a warning (an INS set aside, the identity filed without it): the sender is told in
+            # an ERR of severity W; the warning stays with the message's log too.
+            warning = ack.warning(" ".join(warnings)) if warnings else None
+            if warning is not None:
+                row.error = warning.reason[:1000]
             # The AA is prepared here so that it is stored atomically with the accepted state (a duplicate or the
             # loser of a race gets these exact bytes), but it leaves this module only after the commit below.
-            row.ack = ack.build(header, "AA", codec=message.codec)
+            row.ack = ack.build(header, "AA", codec=message.codec, problem=warning)
             row.save(update_fields=["state", "ack_code", "ack", "error", "processed_at", "sender", "encoding",
                                     "notes", "patient_id", "document_id"])
             audit.record(actor=actor, action=Action.HL7_MESSAGE, patient_id=outcome.patient_id, obj=row,

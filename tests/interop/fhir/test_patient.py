@@ -107,8 +107,6 @@ def test_identity_errors_are_422_and_write_nothing(api, hospital):
     before = Patient.objects.count()
     cases = [
         patient_resource(hospital, ipp=""),  # no IPP of the hospital
-        patient_resource(hospital, ins="123"),  # invalid INS
-        patient_resource(hospital, ins=samples.nir(sex="M", birth_date=BIRTH)),  # INS of a man for a woman
         {**patient_resource(hospital), "name": []},  # incomplete identity
         {**patient_resource(hospital), "birthDate": "1961"},  # partial birth date
         patient_resource(hospital, birthplace="ABCDE"),
@@ -122,6 +120,19 @@ def test_identity_errors_are_422_and_write_nothing(api, hospital):
         outcome(api.post("Patient", resource), 422)
     assert Patient.objects.count() == before
     assert not AuditEvent.objects.filter(action=Action.FHIR_WRITE).exists()
+
+
+def test_an_ins_that_fails_its_checks_is_set_aside_with_a_warning(api, hospital):
+    """Refuse less, file more (issue 15): 201, the record filed without the INS, an OperationOutcome warning."""
+    for n, ins in enumerate(["123", samples.nir(sex="M", birth_date=BIRTH)]):  # bad key; a man's INS for a woman
+        response = api.post("Patient", patient_resource(hospital, ipp=f"W{n}", ins=ins))
+        body = api.ok(response, 201)
+        assert body["resourceType"] == "OperationOutcome"
+        [issue] = body["issue"]
+        assert issue["severity"] == "warning" and "sans ce matricule INS" in issue["diagnostics"]
+        patient = Patient.objects.get(identifiers__value=f"W{n}")
+        assert response["Location"] == f"http://testserver/fhir/Patient/{patient.pk}"
+        assert patient.ins_matricule == "" and {"DPOT", "DOUT"} <= set(patient.identity_flags)
 
 
 def test_malformed_bodies_are_400_or_415(api, hospital):

@@ -344,16 +344,18 @@ def test_unverified_request_leaves_the_session_alone(client, signer, other_rsa_p
 # --- refusals: the patient ----------------------------------------------------------------------------------
 
 
-def test_invalid_ins_creates_nothing(client, signer):
+def test_invalid_ins_is_set_aside_and_the_record_opens(client, signer, doctor):
+    """Refuse less, file more (issue 15): the same rule as HL7 and FHIR — the identity is filed without its INS,
+    flagged for identity vigilance; the doctor's launch goes on."""
     response = launch(client, signer.token(patient={
         "ipp": "1", "birth_name": f.fake.last_name(), "birth_given_names": "Anne", "birth_date": "1962-03-14",
         "sex": "F", "ins": {"matricule": "262037505600000", "oid": OID_INS_NIR}}))
-    event = refused(response, 400, "bad_patient", "Identité du patient refusée")
-    assert "INS" in event.details["detail"]
-    assert not Patient.objects.exists()
-    assert not UsedLaunchToken.objects.exists()
-    assert not CareTeamMember.objects.exists()
-    assert signed_in_user_id(client) is None
+    patient = Patient.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("patients:detail", args=[patient.pk])
+    assert patient.ins_matricule == "" and {"DPOT", "DOUT"} <= set(patient.identity_flags)
+    assert AuditEvent.objects.get(action=Action.PATIENT_CREATE, patient_id=patient.pk).details["ins_set_aside"] == \
+        "invalid_key"
 
 
 def test_incomplete_identity_for_a_new_patient(client, signer):

@@ -1,0 +1,33 @@
+"""The identity benchmark's generator and measures on a tiny population (the figures themselves: bench/README.md)."""
+
+import random
+
+import pytest
+from faker import Faker
+
+from bench import identity_matching as bench
+
+
+def test_population_is_seeded_and_has_twins_and_homonyms():
+    def make(seed):
+        fake = Faker("fr_FR")
+        fake.seed_instance(seed)
+        return bench.population(3000, random.Random(seed), fake)
+
+    people = make(7)
+    assert people == make(7)
+    extra = [p for p in people if p.key >= 3000]
+    twins = [p for p in extra if p.key < 6000]
+    homonyms = [p for p in extra if p.key >= 6000]
+    assert twins and homonyms
+    assert len({p.ins for p in people}) == len(people)  # distinct people, distinct INS
+
+
+@pytest.mark.django_db
+def test_run_reports_every_measure_and_never_links_twins_automatically():
+    lines = bench.run(persons=120, seed=3)
+    text = "\n".join(lines)
+    assert "automatic links: precision 1.0000" in text
+    assert "same family name and birth date: 0" in text
+    for measure in ("automatic links + worklist: precision", "of incoming records", "records/s"):
+        assert measure in text
