@@ -51,7 +51,7 @@ def test_doctor_reads_the_pathology_report_on_the_record_and_in_meeting_mode(pag
         "link", name="Voir le compte rendu")).to_have_attribute("href", f"#document-{document.pk}")
 
     page.goto(live_server.url + reverse("rcp:meeting_mode", args=[meeting.pk]))
-    expect(page.get_by_text("Traitement adjuvant après tumorectomie ?")).to_be_visible()
+    expect(page.locator(".patient-card").get_by_text("Traitement adjuvant après tumorectomie ?")).to_be_visible()
     beside = page.locator("#received-reports")
     expect(beside.get_by_text(CONCLUSION)).to_be_visible()
     expect(beside.get_by_text("Du 20/11/2026 · CHU Démo-sur-Loire")).to_be_visible()
