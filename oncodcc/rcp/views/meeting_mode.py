@@ -1,5 +1,6 @@
-"""Meeting mode ("mode séance"): one case at a time during the RCP, the fiche in the centre, the attendance and
-the live quorum on the side. Saving from here comes back here (`next`)."""
+"""Meeting mode ("mode séance"): one case at a time during the RCP, the fiche (proposal first) beside the case
+list, the patient, the history and the received reports with the values read from them; the attendance and the
+live quorum in a bar that opens on demand. Saving from here comes back here (`next`)."""
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
