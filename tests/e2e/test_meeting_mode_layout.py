@@ -56,7 +56,12 @@ def test_case_list_attendance_and_proposal_come_before_the_rest_of_the_form(page
     assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
     if width >= 1024:
         assert cases < height and proposal < height * 1.5  # beside the fiche, not below it
-    # The attendance bar opens and shows the quorum.
+    # The attendance bar opens and shows the quorum; it stays open on the next case (each case is a page).
     page.locator(".attendance-bar > summary").click()
     expect(page.locator("#attendance-panel")).to_be_visible()
     expect(page.locator(".attendance-bar")).to_contain_text("Quorum")
+    page.goto(f"{live_server.url}/rcp/seances/{meeting.pk}/mode-rcp/2/")
+    expect(page.locator("#attendance-panel")).to_be_visible()
+    page.locator(".attendance-bar > summary").click()
+    page.goto(f"{live_server.url}/rcp/seances/{meeting.pk}/mode-rcp/1/")
+    expect(page.locator("#attendance-panel")).to_be_hidden()

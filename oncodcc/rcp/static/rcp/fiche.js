@@ -33,6 +33,16 @@
       button.classList.replace("btn-outline-primary", "btn-outline-success");
     }
   });
+  // Meeting mode's attendance bar stays as the user left it from one case to the next (each case is a page).
+  var BAR_KEY = "oncodcc.meetingMode.attendanceOpen";
+  document.addEventListener("DOMContentLoaded", function () {
+    var bar = document.querySelector("details.attendance-bar");
+    if (!bar) { return; }
+    try { bar.open = window.localStorage.getItem(BAR_KEY) === "1"; } catch (e) { /* storage disabled */ }
+    bar.addEventListener("toggle", function () {
+      try { window.localStorage.setItem(BAR_KEY, bar.open ? "1" : "0"); } catch (e) { /* storage disabled */ }
+    });
+  });
   // After a refused save, bring the error summary into view and focus (keyboard and screen-reader users).
   document.addEventListener("DOMContentLoaded", function () {
     var summary = document.getElementById("fiche-errors");
