@@ -1,5 +1,6 @@
 """Home page per role: my next meetings, the cases I registered, the fiches waiting for my validation, and each
-role's worklists (oncodcc.front.worklists): the secretary's incomplete files and meetings to prepare, the doctor's
+role's worklists (oncodcc.front.worklists): the secretary's incomplete files, meetings to prepare and fiches to
+send, the doctor's
 drafts, the meetings to close, the 3C administrator's meetings without quorum and documents in error, the DPO's
 recent accesses outside relations; my patients' latest RCP proposals (GPs and
 the doctors named on registrations)."""
@@ -60,11 +61,13 @@ def home(request):
     prepares = user.role in PREPARES_MEETINGS
     incomplete = worklists.incomplete_registrations(boards, visible, now) if prepares else []
     drafts = worklists.my_drafts(user, visible) if user.practitioner_id else []
+    to_send = worklists.fiches_to_send(boards, visible, now) if user.role == Role.SECRETARY else []
     administers = has_permission(user, VIEW_ERRORS)
     is_dpo = has_permission(user, AUDIT_BREAK_GLASS)
     my_patients = my_patients_in_rcp(user)
     shown = sorted({r.patient_id for r in my_cases} | {fiche.patient_id for fiche in waiting}
                    | {r.patient_id for r in incomplete} | {fiche.patient_id for fiche in drafts}
+                   | {row.fiche.patient_id for row in to_send}
                    | {row.patient.pk for row in my_patients})
     if shown:
         # The work lists show patients' names: one event per patient shown (those of "Mes patients en RCP" with
@@ -82,7 +85,7 @@ def home(request):
         "is_dpo": is_dpo,
         "recent_break_glass": worklists.recent_break_glass(now) if is_dpo else 0,
         # Worklists: patients only to those who work on cases; meetings and counts to the administrators.
-        "incomplete_registrations": incomplete, "my_drafts": drafts,
+        "incomplete_registrations": incomplete, "my_drafts": drafts, "fiches_to_send": to_send,
         "meetings_to_prepare": worklists.meetings_to_prepare(boards, now) if prepares else [],
         "meetings_to_close": worklists.meetings_to_close(_closing_boards(user, boards, prepares), now),
         "administers": administers,

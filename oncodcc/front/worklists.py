@@ -12,12 +12,14 @@ from django.db.models import Count, Q
 from oncodcc.audit.models import AuditEvent
 from oncodcc.audit.services import Action
 from oncodcc.diffusion import selectors as diffusion
+from oncodcc.diffusion.models import Delivery
 from oncodcc.rcp import quorum
 from oncodcc.rcp.models import Fiche, Meeting, Registration
 
 PREPARE_DAYS = 7  # the secretary prepares the meetings of the coming week
 CLOSE_GRACE = timedelta(hours=2)  # after its planned end, a meeting still open or planned is "to close"
 QUORUM_LOOKBACK_DAYS = 30
+TO_SEND_LOOKBACK_DAYS = 30  # validated fiches older than a month are the diffusion dashboard's business
 LIMIT = 15
 
 
@@ -57,6 +59,33 @@ def meetings_to_close(boards, now) -> list[Meeting]:
         .annotate(cases=Count("registrations", filter=Q(registrations__status__in=Registration.ACTIVE_STATUSES)))
         .select_related("board").order_by("starts_at"))
     return [m for m in candidates if now > m.starts_at + timedelta(minutes=m.duration_minutes) + CLOSE_GRACE][:LIMIT]
+
+
+@dataclass(frozen=True)
+class FicheToSend:
+    fiche: Fiche
+    reason: str  # "failed" | "sending" | "not_sent", the worst state among the document's deliveries
+
+
+UNDELIVERED = (Delivery.State.PENDING, Delivery.State.SENDING, Delivery.State.ERROR, Delivery.State.DEAD)
+FAILED = (Delivery.State.ERROR, Delivery.State.DEAD)
+
+
+def fiches_to_send(boards, visible, now) -> list[FicheToSend]:
+    """Secretary: the last month's validated fiches of their boards whose document has not reached every
+    recipient — a delivery in error or abandoned, one still waiting, or no delivery at all (nobody to send it to
+    electronically: the secretary hands it over by other means). Worst first, then the oldest."""
+    fiches = (
+        Fiche.objects.filter(status=Fiche.Status.VALIDATED, registration__meeting__board__in=boards,
+                             patient__in=visible, validated_at__gte=now - timedelta(days=TO_SEND_LOOKBACK_DAYS))
+        .annotate(failed=Count("document__deliveries", filter=Q(document__deliveries__state__in=FAILED)),
+                  waiting=Count("document__deliveries", filter=Q(document__deliveries__state__in=UNDELIVERED)),
+                  sent=Count("document__deliveries"))
+        .filter(Q(waiting__gt=0) | Q(sent=0))
+        .select_related("patient", "registration__meeting__board").order_by("validated_at"))
+    rows = [FicheToSend(f, "failed" if f.failed else "sending" if f.waiting else "not_sent") for f in fiches]
+    order = {"failed": 0, "sending": 1, "not_sent": 2}
+    return sorted(rows, key=lambda row: order[row.reason])[:LIMIT]
 
 
 def my_drafts(user, visible) -> list[Fiche]:

@@ -1,6 +1,7 @@
 """Each role's worklists on the home page: the secretary's meetings to prepare and incomplete files, the doctor's
-drafts, the meetings to close, the 3C administrator's meetings without quorum and documents in error."""
+drafts, the meetings to close, the secretary's fiches to send, the 3C administrator's meetings without quorum and documents in error."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -8,7 +9,11 @@ from django.utils import timezone
 
 from oncodcc.accounts.models import Role
 from oncodcc.audit.models import AuditEvent
-from oncodcc.rcp.models import Fiche, Meeting
+from oncodcc.diffusion.models import Delivery
+from oncodcc.documents.models import Document
+from oncodcc.front import worklists
+from oncodcc.patients.models import Patient
+from oncodcc.rcp.models import Board, Fiche, Meeting
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -60,3 +65,67 @@ def test_dpo_sees_the_week_s_accesses_outside_relations(client):
     client.force_login(dpo)
     html = client.get("/").content.decode()
     assert 'id="recent-break-glass"' in html and "Séances à préparer" not in html
+
+
+def _validated_with_document(board, secretary_board_doctor, *, days_ago: int = 1):
+    meeting = f.MeetingFactory(board=board, starts_at=timezone.now() - timedelta(days=days_ago + 1))
+    fiche = f.mark_validated(f.complete_fiche(f.RegistrationFactory(meeting=meeting),
+                                              created_by=secretary_board_doctor), by=secretary_board_doctor)
+    Fiche.objects.filter(pk=fiche.pk).update(validated_at=timezone.now() - timedelta(days=days_ago))
+    document = Document.objects.create(kind="frcp", type_code="11488-4", title="Fiche RCP", patient=fiche.patient,
+                                       fiche=fiche, set_id=uuid.uuid4(), version_number=1)
+    return fiche, document
+
+
+def _deliver(document, state, key):
+    Delivery.objects.create(document=document, set_id=document.set_id, channel="mssante", recipient_key=key,
+                            recipient_label="Dr Exemple", action="new", sequence=1, state=state)
+
+
+def test_secretary_sees_the_fiches_whose_document_has_not_reached_every_recipient(client):
+    board = f.BoardFactory()
+    secretary = f.UserFactory(role=Role.SECRETARY)
+    board.secretaries.add(secretary)
+    doctor = f.DoctorFactory()
+    failed, document = _validated_with_document(board, doctor)
+    _deliver(document, "delivered", "mssante:a")
+    _deliver(document, "dead", "mssante:b")
+    waiting, document = _validated_with_document(board, doctor)
+    _deliver(document, "pending", "mssante:a")
+    unsent, _ = _validated_with_document(board, doctor)
+    delivered, document = _validated_with_document(board, doctor)
+    _deliver(document, "delivered", "mssante:a")
+    old, _ = _validated_with_document(board, doctor, days_ago=40)
+    other_board, _ = _validated_with_document(f.BoardFactory(), doctor)
+
+    rows = worklists.fiches_to_send(board_qs(board), Patient.objects.values("pk"), timezone.now())
+    assert [(row.fiche.pk, row.reason) for row in rows] == [
+        (failed.pk, "failed"), (waiting.pk, "sending"), (unsent.pk, "not_sent")]
+
+    client.force_login(secretary)
+    html = client.get("/").content.decode()
+    listed = html.split('id="fiches-to-send"')[1].split("</ul>")[0]
+    assert "Envoi en erreur ou abandonné" in listed and "Envoi en attente" in listed and "Aucun envoi" in listed
+    for fiche in (failed, waiting, unsent):
+        assert f"/rcp/fiches/{fiche.pk}/" in listed
+        assert AuditEvent.objects.filter(action="patient.list", patient_id=fiche.patient_id).exists()
+    for fiche in (delivered, old, other_board):
+        assert f"/rcp/fiches/{fiche.pk}/" not in listed
+        assert not AuditEvent.objects.filter(action="patient.list", patient_id=fiche.patient_id).exists()
+
+
+def test_fiches_to_send_are_the_secretary_s_list_only(client):
+    board = f.BoardFactory()
+    coordinator = f.DoctorFactory()
+    f.add_member(board, coordinator.practitioner, coordinator=True)
+    _validated_with_document(board, coordinator)
+    secretary = f.UserFactory(role=Role.SECRETARY)
+    board.secretaries.add(secretary)
+    client.force_login(secretary)
+    assert "Fiches à envoyer" in client.get("/").content.decode()
+    client.force_login(coordinator)
+    assert "Fiches à envoyer" not in client.get("/").content.decode()
+
+
+def board_qs(board):
+    return Board.objects.filter(pk=board.pk)

@@ -53,6 +53,7 @@ def test_a_fiche_validated_in_the_browser_reaches_dpi_mailbox_and_dmp(page, live
         login(page, "dr.diffusion")
         page.goto(f"{live_server.url}/rcp/seances/{meeting.pk}/mode-rcp/")
         page.get_by_role("button", name="Ouvrir la séance").click()
+        page.locator(".attendance-bar > summary").click()  # the attendance bar opens on demand
         panel = page.locator("#attendance-panel")
         for practitioner in (coordinator.practitioner, radiotherapist, pathologist):
             panel.locator(f"#present-{meeting.pk}-{practitioner.pk}").check()

@@ -53,6 +53,7 @@ def test_secretary_registers_doctor_validates_dpo_audits(page, live_server, logi
     page.get_by_role("link", name="Mode RCP").click()
     page.get_by_role("button", name="Ouvrir la séance").click()
     expect(page.get_by_text("Quelle prise en charge après tumorectomie ?").first).to_be_visible()
+    page.locator(".attendance-bar > summary").click()  # the attendance bar opens on demand
     panel = page.locator("#attendance-panel")
     for practitioner in (coordinator.practitioner, radiotherapist, pathologist):
         panel.locator(f"#present-{meeting.pk}-{practitioner.pk}").check()

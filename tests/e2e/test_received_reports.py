@@ -51,11 +51,13 @@ def test_doctor_reads_the_pathology_report_on_the_record_and_in_meeting_mode(pag
         "link", name="Voir le compte rendu")).to_have_attribute("href", f"#document-{document.pk}")
 
     page.goto(live_server.url + reverse("rcp:meeting_mode", args=[meeting.pk]))
-    expect(page.locator(".patient-card").get_by_text("Traitement adjuvant après tumorectomie ?")).to_be_visible()
+    expect(page.get_by_role("complementary", name="Patient et inscription").get_by_text(
+        "Traitement adjuvant après tumorectomie ?")).to_be_visible()
     beside = page.locator("#received-reports")
     expect(beside.get_by_text(CONCLUSION)).to_be_visible()
     expect(beside.get_by_text("Du 20/11/2026 · CHU Démo-sur-Loire")).to_be_visible()
-    # Beside the fiche: same row, left of the fiche column.
+    # Beside the fiche (its own column, right of it on a wide screen), not below it.
     fiche = page.get_by_role("region", name="Fiche RCP")
-    assert beside.bounding_box()["x"] < fiche.bounding_box()["x"]
+    report_box, fiche_box = beside.bounding_box(), fiche.bounding_box()
+    assert report_box["x"] >= fiche_box["x"] + fiche_box["width"] and report_box["y"] < fiche_box["y"] + 400
     assert not violations, violations

@@ -74,7 +74,7 @@ def test_withdrawn_cases_are_skipped(client, meeting, cases):
 def test_sidebar_loads_the_attendance_panel_and_planned_meeting_can_be_opened(client, meeting, cases):
     html = client.get(case_url(meeting, 1)).content.decode()
     panel = reverse("rcp:attendance_panel", args=[meeting.pk])
-    assert f'class="meeting-mode-sidebar" hx-get="{panel}" hx-trigger="load, every 20s"' in html
+    assert f'class="meeting-mode-sidebar px-2 pb-2" hx-get="{panel}" hx-trigger="load, every 20s"' in html
     assert reverse("rcp:meeting_status", args=[meeting.pk]) in html and "Ouvrir la séance" in html
     assert f'name="next" value="{case_url(meeting, 1)}"' in html
     meeting.status = Meeting.Status.OPEN

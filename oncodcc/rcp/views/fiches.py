@@ -13,6 +13,7 @@ from oncodcc.core.locking import ConcurrentEditError
 from oncodcc.core.navigation import safe_next
 from oncodcc.core.policy import has_permission
 
+from .. import report_proposals
 from ..forms.fiche import SUGGESTION_LISTS, FicheEditor, code_datalists, code_suggestions, conflict_rows
 from ..models import Fiche, Registration
 from ..policy import SIGN_FICHE
@@ -54,8 +55,10 @@ def _render_form(request, fiche: Fiche, editor: FicheEditor, *, status: int = 20
                  can_reregister: bool = False) -> HttpResponse:
     context = editor_context(editor, user=request.user, fiche=fiche, next_url=safe_next(request),
                              conflict=conflict, can_reregister=can_reregister)
+    reports = selectors.received_reports(fiche.patient_id)
     context.update(registration=fiche.registration, meeting=fiche.registration.meeting,
-                   self_url=request.get_full_path(), reports=selectors.received_reports(fiche.patient_id))
+                   self_url=request.get_full_path(), reports=reports,
+                   report_proposals=report_proposals.build(reports, editor))
     return render(request, "rcp/fiche_form.html", context, status=status)
 
 

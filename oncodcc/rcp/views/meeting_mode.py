@@ -1,10 +1,12 @@
-"""Meeting mode ("mode séance"): one case at a time during the RCP, the fiche in the centre, the attendance and
-the live quorum on the side. Saving from here comes back here (`next`)."""
+"""Meeting mode ("mode séance"): one case at a time during the RCP, the fiche (proposal first) beside the case
+list, the patient, the history and the received reports with the values read from them; the attendance and the
+live quorum in a bar that opens on demand. Saving from here comes back here (`next`)."""
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from .. import report_proposals
 from ..forms.fiche import FicheEditor
 from ..models import Meeting, Registration
 from ..selectors import fiches as selectors
@@ -31,9 +33,12 @@ def case(request, pk: int, position: int):
     here = request.get_full_path()
     context = {"page": page, "meeting": page.meeting, "registration": page.registration, "here": here,
                "can_open": page.runs_meeting and page.meeting.status == Meeting.Status.PLANNED}
+    editor = None
     if page.draft is not None and page.can_edit:
-        context.update(editor_context(FicheEditor(fiche=page.draft), user=request.user, fiche=page.draft,
-                                      next_url=here), proposal_first=True)
+        editor = FicheEditor(fiche=page.draft)
+        context.update(editor_context(editor, user=request.user, fiche=page.draft, next_url=here),
+                       proposal_first=True)
+    context["report_proposals"] = report_proposals.build(page.reports or [], editor)
     return render(request, "rcp/meeting_mode.html", context)
 
 

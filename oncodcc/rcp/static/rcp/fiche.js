@@ -5,6 +5,44 @@
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-print]")) { event.preventDefault(); window.print(); }
   });
+  // data-fill (values read from a received report, beside the fiche): fill the named fields of the fiche form
+  // with the proposed values — select, radio or text — and announce the change so that the organ form shows the
+  // items the answers enable. Nothing is saved until the doctor saves the fiche.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-fill]");
+    if (!button) { return; }
+    var form = document.querySelector("form.fiche-form");
+    var values = JSON.parse(button.getAttribute("data-fill"));
+    var filled = 0;
+    Object.keys(values).forEach(function (name) {
+      var fields = form ? form.querySelectorAll('[name="' + CSS.escape(name) + '"]') : [];
+      fields.forEach(function (field) {
+        if (field.type === "radio" || field.type === "checkbox") {
+          if (field.value !== values[name]) { return; }
+          field.checked = true;
+        } else {
+          field.value = values[name];
+        }
+        filled += 1;
+        field.dispatchEvent(new Event("input", {bubbles: true}));
+        field.dispatchEvent(new Event("change", {bubbles: true}));
+      });
+    });
+    if (filled) {
+      button.textContent = "Reporté";
+      button.classList.replace("btn-outline-primary", "btn-outline-success");
+    }
+  });
+  // Meeting mode's attendance bar stays as the user left it from one case to the next (each case is a page).
+  var BAR_KEY = "oncodcc.meetingMode.attendanceOpen";
+  document.addEventListener("DOMContentLoaded", function () {
+    var bar = document.querySelector("details.attendance-bar");
+    if (!bar) { return; }
+    try { bar.open = window.localStorage.getItem(BAR_KEY) === "1"; } catch (e) { /* storage disabled */ }
+    bar.addEventListener("toggle", function () {
+      try { window.localStorage.setItem(BAR_KEY, bar.open ? "1" : "0"); } catch (e) { /* storage disabled */ }
+    });
+  });
   // After a refused save, bring the error summary into view and focus (keyboard and screen-reader users).
   document.addEventListener("DOMContentLoaded", function () {
     var summary = document.getElementById("fiche-errors");
