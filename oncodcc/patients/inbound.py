@@ -336,10 +336,10 @@ def _create(*, actor, organisation, incoming: IncomingIdentity, channel: str) ->
         raise IdentityError(_validation_text(exc)) from exc
     patient.save()
     # A match on traits never attaches: the record is created and, with a candidate, flagged DPOT.
-    candidates.refresh(patient)
+    candidates.refresh(patient, new=True)
     flags = patient.identity_flags
     if incoming.ipp:
-        _attach_ipp(patient, organisation, incoming.ipp)
+        _attach_ipp(patient, organisation, incoming.ipp, unknown=organisation is not None and bool(organisation.oid))
     details = {"channel": channel, "identity_status": patient.identity_status, "flags": flags,
                "ipp": bool(incoming.ipp)}
     if incoming.ins_set_aside:
@@ -400,10 +400,12 @@ def _apply(patient: Patient, incoming: IncomingIdentity) -> list[str]:
     return changed
 
 
-def _attach_ipp(patient: Patient, organisation, ipp: str) -> None:
+def _attach_ipp(patient: Patient, organisation, ipp: str, *, unknown: bool = False) -> None:
+    """`unknown`: find_patient has just looked this IPP up in this transaction and found nobody (a creation):
+    the second look-up is saved; the unique constraint on (system, value) still guards the table."""
     if organisation is None or not organisation.oid:
         raise IdentityError("L'établissement émetteur n'a pas d'OID d'autorité d'affectation des IPP.")
-    existing = PatientIdentifier.objects.filter(system=organisation.oid, value=ipp).first()
+    existing = None if unknown else PatientIdentifier.objects.filter(system=organisation.oid, value=ipp).first()
     if existing is None:
         PatientIdentifier.objects.create(patient=patient, system=organisation.oid, value=ipp, organisation=organisation)
     elif existing.patient_id != patient.pk and _survivor(existing.patient).pk != patient.pk:
