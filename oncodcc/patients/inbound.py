@@ -336,7 +336,7 @@ def _create(*, actor, organisation, incoming: IncomingIdentity, channel: str) ->
         raise IdentityError(_validation_text(exc)) from exc
     patient.save()
     # A match on traits never attaches: the record is created and, with a candidate, flagged DPOT.
-    candidates.refresh(patient, new=True)
+    found = candidates.refresh(patient, new=True)
     flags = patient.identity_flags
     if incoming.ipp:
         _attach_ipp(patient, organisation, incoming.ipp, unknown=organisation is not None and bool(organisation.oid))
@@ -344,6 +344,8 @@ def _create(*, actor, organisation, incoming: IncomingIdentity, channel: str) ->
                "ipp": bool(incoming.ipp)}
     if incoming.ins_set_aside:
         details["ins_set_aside"] = incoming.ins_set_aside
+    if found:  # the best candidate's tier, for the infocentre's indicators (twin/homonym pairs met)
+        details["tier"] = found[0].tier.value
     audit.record(actor=actor, action=Action.PATIENT_CREATE, patient=patient, obj=patient, details=details)
     return patient, "created_dpot" if POTENTIAL_DUPLICATE in flags else "created"
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("identitovigilance/<int:pk>/pas-un-doublon/", views.vigilance_dismiss, name="vigilance_dismiss"),
     path("identitovigilance/<int:pk>/fusionner/", views.vigilance_merge, name="vigilance_merge"),
     path("identitovigilance/certains/", views.vigilance_certain, name="vigilance_certain"),
+    path("identitovigilance/indicateurs/", views.vigilance_indicators, name="vigilance_indicators"),
     path("identitovigilance/fusions/", views.vigilance_merges, name="vigilance_merges"),
     path("identitovigilance/fusions/<int:pk>/annuler/", views.vigilance_unmerge, name="vigilance_unmerge"),
     path("<int:pk>/modifier/", views.edit, name="edit"),

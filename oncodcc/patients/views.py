@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from oncodcc.accounts.models import Role
 
-from . import certain, selectors, services, vigilance
+from . import certain, indicators, selectors, services, vigilance
 from .forms import BreakGlassForm, CareTeamForm, PatientCreateForm, PatientForm, SearchForm
 from .merge import MergeRefused
 from .models import (
@@ -363,3 +363,22 @@ def vigilance_certain(request):
         messages.success(request, text + ". Chaque fusion peut être annulée depuis la liste des fusions.")
         return redirect("patients:vigilance_certain")
     return render(request, "patients/vigilance_certain.html", {"pairs": certain.certain_pairs(user=request.user)})
+
+
+@require_GET
+def vigilance_indicators(request):
+    """Counts per month and hospital for the infocentre (patients.indicators); `?format=csv` exports them."""
+    if not has_permission(request.user, REVIEW_IDENTITIES):
+        raise AccessDenied(VIGILANCE_DENIED)
+    this_year = timezone.localdate().year
+    raw = request.GET.get("annee", "")
+    year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= this_year else this_year
+    export = request.GET.get("format") == "csv"
+    rows = indicators.read(user=request.user, year=year, export=export)
+    if export:
+        response = HttpResponse(indicators.to_csv(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="identitovigilance-{year}.csv"'
+        return response
+    return render(request, "patients/vigilance_indicators.html", {
+        "rows": rows, "year": year, "columns": [label for _, label in indicators.COLUMNS],
+        "totals": indicators.totals(rows), "years": range(this_year, max(this_year - 5, 2000) - 1, -1)})
