@@ -117,3 +117,10 @@ def refresh(patient: Patient, *, new: bool = False) -> list[Match]:
     if changed and patient.pk:
         Patient.objects.filter(pk=patient.pk).update(**{name: getattr(patient, name) for name in changed})
     return found
+
+
+def flagged_on_update(was_flagged: bool, found: list[Match]) -> dict:
+    """Audit details for an update whose new traits flagged the record (counted by the indicators), else {}."""
+    if was_flagged or not found:
+        return {}
+    return {"identity_vigilance": "flagged_on_update", "tier": found[0].tier.value}

@@ -212,10 +212,13 @@ def resolve(*, actor, organisation, incoming: IncomingIdentity, create: bool = T
             patient.identity_flags = [*(patient.identity_flags or []), *missing]
             patient.save(update_fields=["identity_flags"])
             changed.append("identity_flags")
+    flagging = {}
     if set(changed) & COMPARED_TRAITS:
-        candidates.refresh(patient)  # new traits, new candidates (both directions: the search is symmetric)
+        was_flagged = POTENTIAL_DUPLICATE in (patient.identity_flags or [])
+        # New traits, new candidates (both directions: the search is symmetric).
+        flagging = candidates.flagged_on_update(was_flagged, candidates.refresh(patient))
     if changed or how == "ins" or incoming.ins_set_aside:
-        details = {"channel": channel, "matched_by": how, "fields": changed}
+        details = {"channel": channel, "matched_by": how, "fields": changed, **flagging}
         if incoming.ins_set_aside:
             details["ins_set_aside"] = incoming.ins_set_aside
         audit.record(actor=actor, action=Action.PATIENT_UPDATE, patient=patient, obj=patient, details=details)

@@ -4,7 +4,8 @@ INS collisions (an INS known with other traits). Counts only: no identity, no pa
 administrators (the identity reviewers), each consultation or export audited.
 
 Sources are the traces the rest of the app already writes: creation audit events (flags and, from now on, the best
-candidate's tier), `identity_vigilance: flagged_by_scan` events, ACCESS_DENIED `identity_mismatch` events (their
+candidate's tier), `identity_vigilance: flagged_by_scan` and `flagged_on_update` events (an update whose new traits
+found a candidate), ACCESS_DENIED `identity_mismatch` events (their
 `organisation`), and `PatientMerge` rows. A record's hospital is the organisation of its first IPP (before a merge
 moved it: the before-image names the identifiers moved)."""
 
@@ -64,7 +65,7 @@ def compute(year: int) -> list[Row]:
     per_patient: list[tuple[str, int, str]] = []  # (month, patient pk, indicator)
     events = AuditEvent.objects.filter(occurred_at__year=year).filter(
         Q(action=Action.PATIENT_CREATE, details__icontains=f'"{POTENTIAL_DUPLICATE}"')
-        | Q(action=Action.PATIENT_UPDATE, details__icontains="flagged_by_scan"))
+        | Q(action=Action.PATIENT_UPDATE, details__identity_vigilance__in=["flagged_by_scan", "flagged_on_update"]))
     for occurred_at, patient_id, details in events.values_list("occurred_at", "patient_id", "details"):
         month = occurred_at.strftime("%Y-%m")
         per_patient.append((month, patient_id, "flagged"))

@@ -102,3 +102,16 @@ def test_other_roles_are_refused(client, role):
     assert client.get(URL, {"format": "csv"}).status_code == 403
     assert not AuditEvent.objects.filter(action="identity.indicators").exists()
     assert Patient.objects.count() == 0
+
+
+def test_a_record_flagged_by_an_update_is_counted(hospital, reviewer):
+    f.PatientFactory(birth_name="Garnier", birth_given_names="Colette", first_birth_given_name="Colette",
+                     birth_date=BIRTH, sex="F", birthplace_insee="69123")
+    other = send(hospital, "IPP-9", birth_name="DUPUIS", birth_given_names="Odile", birthplace_insee="")
+    assert not other.is_potential_duplicate
+    again = send(hospital, "IPP-9")  # the hospital corrects the identity: now the same as the known record
+    assert again.pk == other.pk and again.is_potential_duplicate
+    event = AuditEvent.objects.filter(action="patient.update", patient_id=other.pk).latest("id")
+    assert event.details["identity_vigilance"] == "flagged_on_update" and event.details["tier"] == "certain"
+    [row] = indicators.compute(timezone.now().year)
+    assert row.hospital == "CH de Test-la-Forêt" and row.counts == {"flagged": 1}
