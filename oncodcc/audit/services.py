@@ -25,6 +25,7 @@ class Action:
     PATIENT_UPDATE = "patient.update"
     PATIENT_MERGE = "patient.merge"
     PATIENT_UNMERGE = "patient.unmerge"
+    IDENTITY_INDICATORS = "identity.indicators"  # identity vigilance counts read or exported (no patient)
     PATIENT_ACCESS_HISTORY_VIEW = "patient.access_history.view"
     BREAK_GLASS = "patient.break_glass"
     ACCESS_DENIED = "patient.access_denied"

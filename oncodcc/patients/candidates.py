@@ -97,11 +97,13 @@ def find(record, *, exclude_pk: int | None = None, limit: int | None = None,
     return found if limit is None else found[:limit]
 
 
-def refresh(patient: Patient) -> list[Match]:
+def refresh(patient: Patient, *, new: bool = False) -> list[Match]:
     """Compare the record again: DPOT when a candidate is shown, best tier and score remembered. The flag is
     never removed here (only a reviewer's decision removes it: a candidate that vanished after a change of
-    traits is exactly what the reviewer must see). Saves only what changed; returns the candidates."""
-    found = find(patient) if patient.merged_into_id is None else []
+    traits is exactly what the reviewer must see). Saves only what changed; returns the candidates.
+    `new`: the record was just created, so no "pas un doublon" decision names it (one query saved per record
+    of a busy inbound feed)."""
+    found = find(patient, dismissed=set() if new else None) if patient.merged_into_id is None else []
     best = found[0] if found else None
     rank = matching.TIER_RANK[best.tier] if best else None
     score = best.score if best else None
@@ -115,3 +117,10 @@ def refresh(patient: Patient) -> list[Match]:
     if changed and patient.pk:
         Patient.objects.filter(pk=patient.pk).update(**{name: getattr(patient, name) for name in changed})
     return found
+
+
+def flagged_on_update(was_flagged: bool, found: list[Match]) -> dict:
+    """Audit details for an update whose new traits flagged the record (counted by the indicators), else {}."""
+    if was_flagged or not found:
+        return {}
+    return {"identity_vigilance": "flagged_on_update", "tier": found[0].tier.value}

@@ -212,10 +212,13 @@ def resolve(*, actor, organisation, incoming: IncomingIdentity, create: bool = T
             patient.identity_flags = [*(patient.identity_flags or []), *missing]
             patient.save(update_fields=["identity_flags"])
             changed.append("identity_flags")
+    flagging = {}
     if set(changed) & COMPARED_TRAITS:
-        candidates.refresh(patient)  # new traits, new candidates (both directions: the search is symmetric)
+        was_flagged = POTENTIAL_DUPLICATE in (patient.identity_flags or [])
+        # New traits, new candidates (both directions: the search is symmetric).
+        flagging = candidates.flagged_on_update(was_flagged, candidates.refresh(patient))
     if changed or how == "ins" or incoming.ins_set_aside:
-        details = {"channel": channel, "matched_by": how, "fields": changed}
+        details = {"channel": channel, "matched_by": how, "fields": changed, **flagging}
         if incoming.ins_set_aside:
             details["ins_set_aside"] = incoming.ins_set_aside
         audit.record(actor=actor, action=Action.PATIENT_UPDATE, patient=patient, obj=patient, details=details)
@@ -336,14 +339,16 @@ def _create(*, actor, organisation, incoming: IncomingIdentity, channel: str) ->
         raise IdentityError(_validation_text(exc)) from exc
     patient.save()
     # A match on traits never attaches: the record is created and, with a candidate, flagged DPOT.
-    candidates.refresh(patient)
+    found = candidates.refresh(patient, new=True)
     flags = patient.identity_flags
     if incoming.ipp:
-        _attach_ipp(patient, organisation, incoming.ipp)
+        _attach_ipp(patient, organisation, incoming.ipp, unknown=organisation is not None and bool(organisation.oid))
     details = {"channel": channel, "identity_status": patient.identity_status, "flags": flags,
                "ipp": bool(incoming.ipp)}
     if incoming.ins_set_aside:
         details["ins_set_aside"] = incoming.ins_set_aside
+    if found:  # the best candidate's tier, for the infocentre's indicators (twin/homonym pairs met)
+        details["tier"] = found[0].tier.value
     audit.record(actor=actor, action=Action.PATIENT_CREATE, patient=patient, obj=patient, details=details)
     return patient, "created_dpot" if POTENTIAL_DUPLICATE in flags else "created"
 
@@ -400,10 +405,12 @@ def _apply(patient: Patient, incoming: IncomingIdentity) -> list[str]:
     return changed
 
 
-def _attach_ipp(patient: Patient, organisation, ipp: str) -> None:
+def _attach_ipp(patient: Patient, organisation, ipp: str, *, unknown: bool = False) -> None:
+    """`unknown`: find_patient has just looked this IPP up in this transaction and found nobody (a creation):
+    the second look-up is saved; the unique constraint on (system, value) still guards the table."""
     if organisation is None or not organisation.oid:
         raise IdentityError("L'établissement émetteur n'a pas d'OID d'autorité d'affectation des IPP.")
-    existing = PatientIdentifier.objects.filter(system=organisation.oid, value=ipp).first()
+    existing = None if unknown else PatientIdentifier.objects.filter(system=organisation.oid, value=ipp).first()
     if existing is None:
         PatientIdentifier.objects.create(patient=patient, system=organisation.oid, value=ipp, organisation=organisation)
     elif existing.patient_id != patient.pk and _survivor(existing.patient).pk != patient.pk:

@@ -52,9 +52,11 @@ class IdentityMismatch(IdentityIncident):
     new record flagged DPOT + DOUT (no INS, no IPP) for the identity vigilance worklist."""
 
     reason = "identity_mismatch"
+    set_aside_pk: int | None = None
 
     def record(self, **details) -> None:
         aside = _set_aside(self)
+        self.set_aside_pk = aside.pk if aside else None  # the record the channel filed instead, for its caller
         super().record(set_aside=aside.pk if aside else None, **details)
 
 

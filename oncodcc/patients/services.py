@@ -108,7 +108,7 @@ def create_patient(
     patient.full_clean(exclude=["search_text"])
     patient.save()
     # The full comparison (married names, date typos…) may find what the quick search above did not: flag it.
-    candidates.refresh(patient)
+    found = candidates.refresh(patient)
     flags = patient.identity_flags
     if ipp:
         add_identifier(actor=actor, patient=patient, value=ipp, organisation=ipp_organisation, audit_event=False)
@@ -119,7 +119,8 @@ def create_patient(
             defaults={"role": CareTeamMember.Role.REFERRING},
         )
     audit.record(actor=actor, action=Action.PATIENT_CREATE, patient=patient, obj=patient,
-                 details={"identity_status": patient.identity_status, "flags": flags, "ipp": bool(ipp)})
+                 details={"identity_status": patient.identity_status, "flags": flags, "ipp": bool(ipp),
+                          **({"tier": found[0].tier.value} if found else {})})
     return patient
 
 
@@ -148,10 +149,13 @@ def update_patient(*, actor, patient: Patient, data: PatientData) -> Patient:
         setattr(patient, f, getattr(data, f))
     patient.full_clean(exclude=["search_text"])
     patient.save()
+    flagging = {}
     if set(changed) & COMPARED_TRAITS:
-        candidates.refresh(patient)  # new traits, new candidates: compared again
+        was_flagged = patient.is_potential_duplicate
+        # New traits, new candidates: compared again.
+        flagging = candidates.flagged_on_update(was_flagged, candidates.refresh(patient))
     audit.record(actor=actor, action=Action.PATIENT_UPDATE, patient=patient, obj=patient,
-                 details={"fields": changed})
+                 details={"fields": changed, **flagging})
     return patient
 
 

@@ -12,11 +12,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from oncodcc.accounts.models import Role
 
-from . import selectors, services, vigilance
+from . import certain, indicators, selectors, services, vigilance
 from .forms import BreakGlassForm, CareTeamForm, PatientCreateForm, PatientForm, SearchForm
 from .merge import MergeRefused
 from .models import (
@@ -338,3 +339,46 @@ def vigilance_unmerge(request, pk: int):
     messages.success(request, f"Fusion annulée : les dossiers n° {record.survivor_id} et n° {record.absorbed_id} "
                               f"sont de nouveau distincts (et ne seront plus proposés comme doublons).")
     return redirect("patients:vigilance_merges")
+
+
+@require_http_methods(["GET", "POST"])
+def vigilance_certain(request):
+    """The certain tier confirmed in one button (patients.certain): the pairs shown are the pairs posted."""
+    if not has_permission(request.user, REVIEW_IDENTITIES):
+        raise AccessDenied(VIGILANCE_DENIED)
+    if request.method == "POST":
+        try:
+            result = certain.confirm(actor=request.user, keys=request.POST.getlist("pair"))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return render(request, "patients/vigilance_certain.html",
+                          {"pairs": certain.certain_pairs(user=request.user)}, status=400)
+        merged = len(result.merged)
+        text = (ngettext("%(n)d paire certaine fusionnée", "%(n)d paires certaines fusionnées", merged) % {"n": merged}
+                if merged else "Aucune paire fusionnée")
+        if result.skipped:
+            text += ngettext(" ; %(n)d paire écartée (plus certaine ou déjà traitée)",
+                             " ; %(n)d paires écartées (plus certaines ou déjà traitées)",
+                             result.skipped) % {"n": result.skipped}
+        messages.success(request, text + ". Chaque fusion peut être annulée depuis la liste des fusions.")
+        return redirect("patients:vigilance_certain")
+    return render(request, "patients/vigilance_certain.html", {"pairs": certain.certain_pairs(user=request.user)})
+
+
+@require_GET
+def vigilance_indicators(request):
+    """Counts per month and hospital for the infocentre (patients.indicators); `?format=csv` exports them."""
+    if not has_permission(request.user, REVIEW_IDENTITIES):
+        raise AccessDenied(VIGILANCE_DENIED)
+    this_year = timezone.localdate().year
+    raw = request.GET.get("annee", "")
+    year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= this_year else this_year
+    export = request.GET.get("format") == "csv"
+    rows = indicators.read(user=request.user, year=year, export=export)
+    if export:
+        response = HttpResponse(indicators.to_csv(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="identitovigilance-{year}.csv"'
+        return response
+    return render(request, "patients/vigilance_indicators.html", {
+        "rows": rows, "year": year, "columns": [label for _, label in indicators.COLUMNS],
+        "totals": indicators.totals(rows), "years": range(this_year, max(this_year - 5, 2000) - 1, -1)})

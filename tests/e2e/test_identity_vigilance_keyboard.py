@@ -63,3 +63,31 @@ def test_keyboard_review_merges_the_probable_and_separates_the_twins(page, live_
     assert PatientMerge.objects.filter(survivor=known, absorbed=probable).exists()
     expect(page.get_by_text("Aucun doublon potentiel à examiner.")).to_be_visible()
     assert violations == []
+
+
+def test_c_confirms_a_certain_candidate_in_one_key_never_twins(page, live_server, login, transactional_db):
+    f.UserFactory(username="idv.dsrc", role="admin_dsrc", organisation=f.DsrcFactory())
+    hospital = samples.hospital(name="CH Clavier")
+    hl7 = SystemActor(label="HL7 CH Clavier", role="hl7", organisation=hospital)
+    known = arrive(hl7, hospital, "K-1")
+    same = arrive(hl7, hospital, "K-2", birth_name="MERCIER")  # every strict trait and the birthplace equal
+    twin = arrive(hl7, hospital, "K-3", birth_given_names="Monique")
+    page.on("dialog", lambda dialog: dialog.accept())
+
+    login(page, "idv.dsrc")
+    page.goto(f"{live_server.url}/patients/identitovigilance/")
+    entries = page.locator("[data-vigilance-entry]")
+    expect(entries.nth(0)).to_have_id(f"dossier-{same.pk}")  # the certain tier first
+    page.keyboard.press("j")
+    expect(entries.nth(1)).to_have_id(f"dossier-{twin.pk}")
+    expect(entries.nth(1)).to_be_focused()
+    page.keyboard.press("c")  # a twin: nothing happens
+    expect(entries).to_have_count(2)
+    assert not PatientMerge.objects.exists()
+    page.keyboard.press("k")
+    page.keyboard.press("c")
+    expect(page.get_by_text(f"Dossier n° {same.pk} fusionné dans le dossier n° {known.pk}")).to_be_visible()
+    merge = PatientMerge.objects.get()
+    assert (merge.survivor_id, merge.absorbed_id) == (known.pk, same.pk)
+    assert merge.reason.startswith("Même personne : certain, score ")
+    expect(entries).to_have_count(1)

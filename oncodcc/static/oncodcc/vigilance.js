@@ -2,6 +2,8 @@
 // J or S: next record (skip) · K: previous · F: merge with the first candidate · N: not a duplicate.
 // F and N open the decision's text, pre-filled (editable); Ctrl+Enter submits it (the usual confirmation
 // follows), Escape goes back to the record. A twin/homonym candidate's required check box still has to be ticked.
+// C: one-key confirmation of a *certain* first candidate (its pre-filled reason submitted at once, the usual
+// confirmation follows); nothing on any other tier — twins and homonyms are never merged in one key.
 (function () {
   "use strict";
 
@@ -30,6 +32,15 @@
     text.select();
   }
 
+  function confirmCertain() {
+    var entry = entries()[current];
+    var form = entry && entry.querySelector("[data-key-certain]");
+    if (!form) { return; }
+    var text = form.querySelector("textarea");
+    if (!text.value) { text.value = text.getAttribute("data-key-default") || ""; }
+    form.requestSubmit(form.querySelector("[data-default-submit]") || undefined);
+  }
+
   document.addEventListener("keydown", function (event) {
     if (!document.querySelector("[data-vigilance-entry]")) { return; }
     var target = event.target;
@@ -48,7 +59,7 @@
     var actions = {
       j: function () { focusEntry(current + 1); }, s: function () { focusEntry(current + 1); },
       k: function () { focusEntry(current - 1); }, f: function () { prepare("merge"); },
-      n: function () { prepare("dismiss"); }
+      n: function () { prepare("dismiss"); }, c: confirmCertain
     };
     var action = actions[event.key.toLowerCase()];
     if (action) { event.preventDefault(); action(); }
