@@ -95,6 +95,9 @@ class PinnedStudy(models.Model):
     study_date = models.DateField(_("date de l'examen"), null=True, blank=True)
     modalities = models.CharField(_("modalités"), max_length=60, blank=True)
     description = models.CharField(_("description"), max_length=200, blank=True)
+    # The key image shown in meeting mode (WADO-RS rendered), chosen when pinned; blank if the source had none.
+    key_series_uid = models.CharField(_("série de l'image clé"), max_length=64, blank=True)
+    key_instance_uid = models.CharField(_("instance de l'image clé"), max_length=64, blank=True)
     pinned_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("épinglé par"), null=True,
                                   on_delete=models.SET_NULL, related_name="+")
     pinned_at = models.DateTimeField(_("épinglé le"), auto_now_add=True)

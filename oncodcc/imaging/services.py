@@ -93,17 +93,28 @@ def patient_studies(patient) -> PatientStudies:
     return result
 
 
+def choose_key_image(source: ImageSource, study_uid: str) -> tuple[str, str]:
+    """(series UID, instance UID) of the study's key image, or blanks when the source cannot say (pinned anyway)."""
+    try:
+        return qido.key_instance(source, study_uid) or ("", "")
+    except qido.SourceUnavailable:
+        return "", ""
+
+
 def pin(*, by, registration, study: qido.Study) -> PinnedStudy:
-    """Idempotent: pinning a study already pinned returns it."""
+    """Idempotent: pinning a study already pinned returns it. The key image is chosen before the transaction
+    (a PACS round trip does not hold a database lock)."""
     existing = PinnedStudy.objects.filter(registration=registration, source_id=study.source_id,
                                           study_uid=study.uid).first()
     if existing:
         return existing
+    key_series, key_instance = choose_key_image(ImageSource.objects.get(pk=study.source_id), study.uid)
     try:
         with transaction.atomic():
             pinned = PinnedStudy.objects.create(
                 registration=registration, source_id=study.source_id, study_uid=study.uid, study_date=study.date,
-                modalities=study.modalities[:60], description=study.description[:200], pinned_by=by)
+                modalities=study.modalities[:60], description=study.description[:200], pinned_by=by,
+                key_series_uid=key_series, key_instance_uid=key_instance)
             audit.record(actor=by, action=Action.IMAGING_STUDY_PIN, patient=registration.patient, obj=pinned,
                          details={"registration": registration.pk, "source": study.source_id})
     except IntegrityError:

@@ -20,6 +20,7 @@ app_name = "imaging"
 urlpatterns = [
     path("patient/<int:patient_id>/", views.panel, name="panel"),
     path("patient/<int:patient_id>/examen/<int:source_id>/<study_uid:study_uid>/", views.open_study, name="open"),
+    path("image-cle/<int:pinned_id>/", views.key_image, name="key_image"),
     path("inscription/<int:registration_id>/epingler/", views.pin, name="pin"),
     path("inscription/<int:registration_id>/retirer/<int:pinned_id>/", views.unpin, name="unpin"),
 ]

@@ -14,7 +14,7 @@ from oncodcc.patients.models import Patient
 from oncodcc.patients.policy import require
 from oncodcc.rcp.models import Registration
 
-from . import services
+from . import qido, services
 from .models import ImageSource, PinnedStudy
 from .policy import PIN_STUDY, VIEW_STUDIES
 
@@ -85,6 +85,26 @@ def open_study(request, patient_id: int, source_id: int, study_uid: str):
     audit.record(actor=request.user, action=Action.IMAGING_STUDY_VIEW, patient=patient, obj=source,
                  details={"study_uid": study_uid})
     return redirect(source.viewer_url(study_uid))
+
+
+@require_GET
+def key_image(request, pinned_id: int):
+    """The pinned study's key image, fetched from the source (WADO-RS rendered): the browser never talks to the
+    PACS, whose credentials stay here."""
+    pinned = get_object_or_404(PinnedStudy.objects.select_related("source", "registration"), pk=pinned_id)
+    patient = _patient(request, pinned.registration.patient_id, Action.IMAGING_STUDY_VIEW)
+    if not pinned.key_instance_uid:
+        raise Http404("Aucune image clé pour cet examen.")
+    try:
+        body, content_type = qido.rendered(pinned.source, pinned.study_uid, pinned.key_series_uid,
+                                           pinned.key_instance_uid)
+    except qido.SourceUnavailable as exc:
+        return HttpResponse(exc.message, status=503, content_type="text/plain; charset=utf-8")
+    audit.record(actor=request.user, action=Action.IMAGING_STUDY_VIEW, patient=patient, obj=pinned.source,
+                 details={"study_uid": pinned.study_uid, "key_image": True})
+    response = HttpResponse(body, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=300"
+    return response
 
 
 def _pin_registration(request, registration_id: int, purpose: str) -> Registration:

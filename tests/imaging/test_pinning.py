@@ -84,3 +84,41 @@ def test_a_registration_of_another_patient_is_not_found(client, coordinator, reg
     client.force_login(coordinator)
     assert client.get(f"/imagerie/patient/{registration.patient_id}/?inscription={other.pk}").status_code == 404
     assert client.get(f"/imagerie/patient/{registration.patient_id}/?inscription=abc").status_code == 404
+
+
+def test_a_pinned_study_shows_its_key_image_rendered_by_the_pacs(client, secretary, registration, orthanc_source,
+                                                                  pacs):
+    client.force_login(secretary)
+    uid = pacs.studies["ct"]
+    client.post(f"/imagerie/inscription/{registration.pk}/epingler/", {"source": orthanc_source.pk, "study": uid})
+    pinned = PinnedStudy.objects.get()
+    assert pinned.key_series_uid and pinned.key_instance_uid
+    html = client.get(f"/imagerie/patient/{registration.patient_id}/?inscription={registration.pk}").content.decode()
+    assert f'src="/imagerie/image-cle/{pinned.pk}/"' in html and "Image clé : TDM thoraco-abdomino-pelvienne" in html
+
+    response = client.get(f"/imagerie/image-cle/{pinned.pk}/")
+    assert response.status_code == 200 and response["Content-Type"] in ("image/jpeg", "image/png")
+    assert response.content[:4] in (b"\xff\xd8\xff\xe0", b"\xff\xd8\xff\xdb", b"\x89PNG")
+    event = AuditEvent.objects.get(action=Action.IMAGING_STUDY_VIEW)
+    assert event.patient_id == registration.patient_id and event.details == {"study_uid": uid, "key_image": True}
+
+    # Refused to an outsider, audited as such; the PACS's failure is a French message, not a 500.
+    client.force_login(f.DoctorFactory())
+    assert client.get(f"/imagerie/image-cle/{pinned.pk}/").status_code == 403
+    client.force_login(secretary)
+    orthanc_source.secret = "faux"
+    orthanc_source.save()
+    refused = client.get(f"/imagerie/image-cle/{pinned.pk}/")
+    assert refused.status_code == 503 and "a refusé l'accès" in refused.content.decode()
+    assert AuditEvent.objects.filter(action=Action.IMAGING_STUDY_VIEW).count() == 1
+
+
+def test_a_study_is_pinned_without_key_image_when_the_source_cannot_list_its_instances(
+        client, secretary, registration, hospital, tiny_pacs):
+    # The tiny PACS answers every search with the same study, without series nor instance UIDs.
+    source = make_source(hospital, tiny_pacs().url)
+    client.force_login(secretary)
+    client.post(f"/imagerie/inscription/{registration.pk}/epingler/", {"source": source.pk, "study": "1.2.3.4"})
+    pinned = PinnedStudy.objects.get()
+    assert pinned.key_instance_uid == ""
+    assert client.get(f"/imagerie/image-cle/{pinned.pk}/").status_code == 404
