@@ -122,3 +122,26 @@ def test_a_study_is_pinned_without_key_image_when_the_source_cannot_list_its_ins
     pinned = PinnedStudy.objects.get()
     assert pinned.key_instance_uid == ""
     assert client.get(f"/imagerie/image-cle/{pinned.pk}/").status_code == 404
+
+
+def test_the_rooms_screen_shows_the_pinned_studies_with_their_key_image(client, coordinator, secretary, registration,
+                                                                        hospital):
+    from django.urls import reverse
+
+    from oncodcc.rcp.models import Meeting
+
+    source = make_source(hospital, "https://pacs.example.test/dicom-web")
+    pinned = PinnedStudy.objects.create(registration=registration, source=source, study_uid="1.2.3.4",
+                                        modalities="PT, CT", description="TEP-TDM au FDG", key_series_uid="1.2.3.4.1",
+                                        key_instance_uid="1.2.3.4.1.1")
+    meeting = registration.meeting
+    meeting.status = Meeting.Status.OPEN
+    meeting.save(update_fields=["status"])
+    registration.position = 1
+    registration.save()
+    client.force_login(coordinator)
+    assert client.get(reverse("rcp:meeting_mode_case", args=[meeting.pk, 1])).status_code == 200
+    client.force_login(secretary)
+    html = client.get(reverse("rcp:meeting_projection", args=[meeting.pk])).content.decode()
+    assert "Images à projeter" in html and "TEP-TDM au FDG" in html
+    assert f'src="/imagerie/image-cle/{pinned.pk}/"' in html
