@@ -22,7 +22,7 @@ class ImageSourceForm(forms.ModelForm):
 
     class Meta:
         model = ImageSource
-        fields = ("organisation", "name", "dicomweb_url", "viewer_url_template", "issuer", "auth", "username",
+        fields = ("organisation", "name", "dicomweb_url", "viewer_url_template", "issuer", "search_by_ins", "auth", "username",
                   "secret", "client_certificate", "client_key", "timeout", "active")
 
     def clean(self):
@@ -53,6 +53,6 @@ class ImageSourceAdmin(RoleAdmin):
     autocomplete_fields = ("organisation",)
     fieldsets = (
         (None, {"fields": ("organisation", "name", "active")}),
-        ("DICOMweb", {"fields": ("dicomweb_url", "issuer", "viewer_url_template", "timeout")}),
+        ("DICOMweb", {"fields": ("dicomweb_url", "issuer", "search_by_ins", "viewer_url_template", "timeout")}),
         ("Authentification", {"fields": ("auth", "username", "secret", "client_certificate", "client_key")}),
     )

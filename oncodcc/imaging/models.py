@@ -42,6 +42,12 @@ class ImageSource(models.Model):
         _("émetteur des IPP (IssuerOfPatientID)"), max_length=64, blank=True,
         help_text=_("Vide : l'autorité d'affectation des IPP de l'établissement (son OID)."),
     )
+    search_by_ins = models.BooleanField(
+        _("chercher aussi par INS"), default=False,
+        help_text=_("Pour une source qui connaît les patients par leur INS (réseau régional d'images) : PatientID = "
+                    "matricule INS, IssuerOfPatientID = son OID ; identités qualifiées seulement, quel que soit "
+                    "l'établissement."),
+    )
     auth = models.CharField(_("authentification"), max_length=10, choices=Auth.choices, default=Auth.NONE)
     username = models.CharField(_("identifiant"), max_length=150, blank=True)
     # A password (basic) or a token (bearer): written, never shown back (the admin form leaves it blank).

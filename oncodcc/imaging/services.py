@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 
 from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
+from oncodcc.patients.models import IdentityStatus
 
 from . import qido
 from .models import ImageSource, PinnedStudy
@@ -43,14 +44,18 @@ class PatientStudies:
 
 
 def queries_for(patient) -> list[Query]:
-    """One query per (active source, IPP) of the hospitals that know the patient."""
+    """One query per (active source, IPP) of the hospitals that know the patient; and, for a qualified identity,
+    one by INS per source that searches by INS (the INS is national: such a source is asked for every patient)."""
     identifiers = [i for i in patient.identifiers.all() if i.organisation_id]
-    sources = ImageSource.objects.filter(active=True, organisation_id__in={i.organisation_id for i in identifiers})
+    active = ImageSource.objects.filter(active=True).order_by("pk")
     by_organisation: dict[int, list[ImageSource]] = {}
-    for source in sources.order_by("pk"):
+    for source in active.filter(organisation_id__in={i.organisation_id for i in identifiers}):
         by_organisation.setdefault(source.organisation_id, []).append(source)
-    return [Query(source, identifier.value, source.issuer or identifier.system)
-            for identifier in identifiers for source in by_organisation.get(identifier.organisation_id, [])]
+    queries = [Query(source, identifier.value, source.issuer or identifier.system)
+               for identifier in identifiers for source in by_organisation.get(identifier.organisation_id, [])]
+    if patient.identity_status == IdentityStatus.QUALIFIED and patient.ins_matricule:
+        queries += [Query(source, patient.ins_matricule, patient.ins_oid) for source in active.filter(search_by_ins=True)]
+    return queries
 
 
 def _ask(query: Query) -> list[qido.Study] | str:

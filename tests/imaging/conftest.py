@@ -16,6 +16,8 @@ PACS_USER = "pacs"
 PACS_PASSWORD = "Pacs-De-Test-2026"  # a throw-away Orthanc's account
 ISSUER = "1.2.250.1.999.4242"
 IPP = "IPP-000123"
+INS = "2850775123456"  # synthetic
+INS_OID = "1.2.250.1.213.1.4.10"  # the test INS-NIR
 VIEWER = "https://viewer.example.test/viewer?StudyInstanceUIDs={study_uid}"
 
 
@@ -43,6 +45,8 @@ def pacs(tmp_path_factory):
             # Same IPP, another hospital's issuer: another patient.
             ("homonym", IPP, "1.2.250.1.999.9999", datetime.date(2026, 9, 1), "CR", "Radiographie de l'autre", 1),
             ("other", "IPP-999", ISSUER, datetime.date(2026, 8, 1), "US", "Échographie d'un autre patient", 1),
+            # In the regional image network, by INS.
+            ("ins", INS, INS_OID, datetime.date(2026, 7, 20), "PT", "TEP-TDM du réseau régional", 1),
         ):
             uid, instances = dicom.study(patient_id=patient_id, issuer=issuer, patient_name="PATIENT^SYNTHETIQUE",
                                          study_date=date, modality=modality, description=description,

@@ -23,9 +23,9 @@ def test_register_source_creates_then_updates(db, hospital, monkeypatch, capsys)
         hospital, "bearer", "jeton-synthetique", 4.0)
     assert "déclarée" in capsys.readouterr().out
     call_command("imaging", "register-source", "--finess", hospital.finess, "--qido-url",
-                 "https://pacs.example.test/dicom-web", "--name", "PACS régional")
+                 "https://pacs.example.test/dicom-web", "--name", "PACS régional", "--search-by-ins")
     source = ImageSource.objects.get()
-    assert (source.name, source.auth, source.secret) == ("PACS régional", "none", "")
+    assert (source.name, source.auth, source.secret, source.search_by_ins) == ("PACS régional", "none", "", True)
     assert "mise à jour" in capsys.readouterr().out
     assert AuditEvent.objects.filter(action=Action.IMAGING_SOURCE_REGISTER).count() == 2
     call_command("imaging", "list-sources")

@@ -123,3 +123,29 @@ def test_opening_when_the_source_is_down_says_why(client, coordinator, patient, 
     response = client.get(f"/imagerie/patient/{patient.pk}/examen/{source.pk}/1.2.3.4/")
     assert response.status_code == 503 and "injoignable" in response.content.decode()
     assert not AuditEvent.objects.filter(action=Action.IMAGING_STUDY_VIEW).exists()
+
+
+def test_a_source_searching_by_ins_finds_a_qualified_patients_studies(client, coordinator, patient, pacs, db):
+    from oncodcc.imaging.models import ImageSource
+    from oncodcc.patients.models import IdentityStatus
+
+    from .conftest import INS, INS_OID, PACS_USER
+
+    network = f.OrganisationFactory(name="Réseau régional d'images")  # knows no IPP of the patient
+    make_source(network, pacs.dicomweb_url, name="Réseau régional", auth=ImageSource.Auth.BASIC, username=PACS_USER,
+                secret=PACS_PASSWORD, search_by_ins=True)
+    patient.ins_matricule, patient.ins_oid = INS, INS_OID
+    patient.identity_status = IdentityStatus.PROVISIONAL
+    patient.save()
+    client.force_login(coordinator)
+    html = panel(client, patient).content.decode()
+    assert "TEP-TDM du réseau régional" not in html  # an unqualified identity is never searched by INS
+
+    from django.core.cache import cache
+
+    cache.clear()
+    patient.identity_status = IdentityStatus.QUALIFIED
+    patient.save()
+    html = panel(client, patient).content.decode()
+    assert "TEP-TDM du réseau régional" in html and "Réseau régional" in html
+    assert "TDM thoraco" not in html  # the network's source is not asked by the hospitals' IPPs

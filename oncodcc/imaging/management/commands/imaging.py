@@ -25,6 +25,8 @@ class Command(BaseCommand):
         register.add_argument("--name", help="Nom affiché (défaut : « PACS » suivi du sigle de l'établissement).")
         register.add_argument("--viewer-url", default="", help="Modèle d'adresse du visualiseur, avec {study_uid}.")
         register.add_argument("--issuer", default="", help="IssuerOfPatientID (défaut : l'OID des IPP).")
+        register.add_argument("--search-by-ins", action="store_true",
+                              help="Chercher aussi par INS (identités qualifiées), pour un réseau régional d'images.")
         register.add_argument("--auth", choices=ImageSource.Auth.values, default=ImageSource.Auth.NONE)
         register.add_argument("--username", default="")
         register.add_argument("--secret-env", default="",
@@ -37,8 +39,8 @@ class Command(BaseCommand):
     def handle(self, *args, action, **options):
         return getattr(self, "_" + action.replace("-", "_"))(**options)
 
-    def _register_source(self, *, finess, qido_url, name, viewer_url, issuer, auth, username, secret_env, cert,
-                         key, timeout, **options):
+    def _register_source(self, *, finess, qido_url, name, viewer_url, issuer, search_by_ins, auth, username,
+                         secret_env, cert, key, timeout, **options):
         organisation = Organisation.objects.filter(finess=finess).order_by("pk").first()
         if organisation is None:
             raise CommandError(f"Aucun établissement n'a le FINESS {finess}.")
@@ -53,8 +55,8 @@ class Command(BaseCommand):
             source, created = services.register_source(
                 organisation=organisation, dicomweb_url=qido_url,
                 name=name or f"PACS {organisation.short_name or organisation.name}"[:120],
-                viewer_url_template=viewer_url, issuer=issuer, auth=auth, username=username, secret=secret,
-                client_certificate=cert, client_key=key, timeout=timeout, active=True)
+                viewer_url_template=viewer_url, issuer=issuer, search_by_ins=search_by_ins, auth=auth,
+                username=username, secret=secret, client_certificate=cert, client_key=key, timeout=timeout, active=True)
         except ValidationError as exc:
             details = "; ".join(f"{field} : {' '.join(messages)}" for field, messages in exc.message_dict.items())
             raise CommandError(f"Source refusée — {details}") from exc
