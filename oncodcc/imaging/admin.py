@@ -25,6 +25,11 @@ class ImageSourceForm(forms.ModelForm):
         fields = ("organisation", "name", "dicomweb_url", "viewer_url_template", "issuer", "search_by_ins", "auth", "username",
                   "secret", "client_certificate", "client_key", "timeout", "active")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Never sent to the browser, and left blank it is "unchanged" (not an audited change of the secret).
+        self.initial["secret"] = ""
+
     def clean(self):
         cleaned = super().clean()
         auth = cleaned.get("auth")

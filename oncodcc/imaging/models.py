@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .fields import EncryptedSecretField
+
 STUDY_UID_PLACEHOLDER = "{study_uid}"
 
 
@@ -50,8 +52,8 @@ class ImageSource(models.Model):
     )
     auth = models.CharField(_("authentification"), max_length=10, choices=Auth.choices, default=Auth.NONE)
     username = models.CharField(_("identifiant"), max_length=150, blank=True)
-    # A password (basic) or a token (bearer): written, never shown back (the admin form leaves it blank).
-    secret = models.CharField(_("mot de passe ou jeton"), max_length=2000, blank=True)
+    # A password (basic) or a token (bearer): encrypted at rest; written, never shown back (the admin leaves it blank).
+    secret = EncryptedSecretField(_("mot de passe ou jeton"), blank=True)
     client_certificate = models.CharField(
         _("certificat client (chemin du fichier PEM)"), max_length=500, blank=True,
         help_text=_("Sur le serveur OncoDCC ; le certificat peut contenir la clé."),

@@ -3,6 +3,7 @@ the panel's place on the patient record and in meeting mode."""
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.urls import reverse
 
 from oncodcc.audit.models import AuditEvent
@@ -59,6 +60,10 @@ def test_admin_writes_the_secret_never_shows_it_and_audits(client, db, hospital)
     assert client.post(url, data | {"secret": "Secret-Synthetique-1"}).status_code == 302
     source = ImageSource.objects.get()
     assert source.secret == "Secret-Synthetique-1"
+    with connection.cursor() as cursor:  # encrypted at rest
+        cursor.execute("SELECT secret FROM imaging_imagesource")
+        stored = cursor.fetchone()[0]
+    assert stored.startswith("fernet:") and "Secret-Synthetique-1" not in stored
     change = f"/admin/imaging/imagesource/{source.pk}/change/"
     page = client.get(change).content.decode()
     assert "Secret-Synthetique-1" not in page
@@ -68,6 +73,7 @@ def test_admin_writes_the_secret_never_shows_it_and_audits(client, db, hospital)
     assert source.secret == "Secret-Synthetique-1" and source.name == "PACS du CH (site nord)"
     events = AuditEvent.objects.filter(object_type="imaging.imagesource").order_by("pk")
     assert [e.action for e in events] == ["admin.add", "admin.change"]
+    assert events[1].details["fields"] == ["name"]  # the secret left blank is not a change
     assert "Secret-Synthetique-1" not in str([e.details for e in events])
 
 
@@ -84,3 +90,11 @@ def test_the_record_and_meeting_mode_load_the_panel(client, coordinator, registr
     registration.save()
     page = client.get(reverse("rcp:meeting_mode_case", args=[registration.meeting_id, 1])).content.decode()
     assert f'hx-get="/imagerie/patient/{registration.patient_id}/?inscription={registration.pk}"' in page
+
+
+def test_a_secret_unreadable_after_a_key_change_reads_as_empty(db, hospital, settings):
+    source = ImageSource.objects.create(organisation=hospital, name="PACS", dicomweb_url="https://pacs.example.test/",
+                                        auth="bearer", secret="jeton-synthetique")
+    assert ImageSource.objects.get(pk=source.pk).secret == "jeton-synthetique"
+    settings.SECRET_KEY = "une-autre-cle-de-test-" + "x" * 40
+    assert ImageSource.objects.get(pk=source.pk).secret == ""
