@@ -14,7 +14,7 @@ from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
 from oncodcc.patients.models import IdentityStatus
 
-from . import qido
+from . import dicomweb
 from .models import ImageSource, PinnedStudy
 
 MAX_PARALLEL_SOURCES = 4
@@ -35,11 +35,11 @@ class Query:
 
 @dataclass
 class PatientStudies:
-    studies: list[qido.Study] = field(default_factory=list)
+    studies: list[dicomweb.Study] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     sources: int = 0  # how many sources were asked
 
-    def find(self, source_id: int, study_uid: str) -> qido.Study | None:
+    def find(self, source_id: int, study_uid: str) -> dicomweb.Study | None:
         return next((s for s in self.studies if s.source_id == source_id and s.uid == study_uid), None)
 
 
@@ -58,10 +58,10 @@ def queries_for(patient) -> list[Query]:
     return queries
 
 
-def _ask(query: Query) -> list[qido.Study] | str:
+def _ask(query: Query) -> list[dicomweb.Study] | str:
     try:
-        return qido.search_studies(query.source, patient_id=query.patient_id, issuer=query.issuer)
-    except qido.SourceUnavailable as exc:
+        return dicomweb.search_studies(query.source, patient_id=query.patient_id, issuer=query.issuer)
+    except dicomweb.SourceUnavailable as exc:
         return exc.message
 
 
@@ -69,7 +69,7 @@ def patient_studies(patient) -> PatientStudies:
     """Most recent first; a study found twice (two IPPs in one source) listed once."""
     queries = queries_for(patient)
     result = PatientStudies(sources=len({q.source.pk for q in queries}))
-    answers: dict[int, list[qido.Study] | str] = {}
+    answers: dict[int, list[dicomweb.Study] | str] = {}
     missing = []
     for index, query in enumerate(queries):
         cached = cache.get(query.cache_key)
@@ -101,12 +101,12 @@ def patient_studies(patient) -> PatientStudies:
 def choose_key_image(source: ImageSource, study_uid: str) -> tuple[str, str]:
     """(series UID, instance UID) of the study's key image, or blanks when the source cannot say (pinned anyway)."""
     try:
-        return qido.key_instance(source, study_uid) or ("", "")
-    except qido.SourceUnavailable:
+        return dicomweb.key_instance(source, study_uid) or ("", "")
+    except dicomweb.SourceUnavailable:
         return "", ""
 
 
-def pin(*, by, registration, study: qido.Study) -> PinnedStudy:
+def pin(*, by, registration, study: dicomweb.Study) -> PinnedStudy:
     """Idempotent: pinning a study already pinned returns it. The key image is chosen before the transaction
     (a PACS round trip does not hold a database lock)."""
     existing = PinnedStudy.objects.filter(registration=registration, source_id=study.source_id,

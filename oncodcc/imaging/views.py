@@ -14,7 +14,7 @@ from oncodcc.patients.models import Patient
 from oncodcc.patients.policy import require
 from oncodcc.rcp.models import Registration
 
-from . import qido, services
+from . import dicomweb, services
 from .models import ImageSource, PinnedStudy
 from .policy import PIN_STUDY, VIEW_STUDIES
 
@@ -96,9 +96,9 @@ def key_image(request, pinned_id: int):
     if not pinned.key_instance_uid:
         raise Http404("Aucune image clé pour cet examen.")
     try:
-        body, content_type = qido.rendered(pinned.source, pinned.study_uid, pinned.key_series_uid,
+        body, content_type = dicomweb.rendered(pinned.source, pinned.study_uid, pinned.key_series_uid,
                                            pinned.key_instance_uid)
-    except qido.SourceUnavailable as exc:
+    except dicomweb.SourceUnavailable as exc:
         return HttpResponse(exc.message, status=503, content_type="text/plain; charset=utf-8")
     audit.record(actor=request.user, action=Action.IMAGING_STUDY_VIEW, patient=patient, obj=pinned.source,
                  details={"study_uid": pinned.study_uid, "key_image": True})
