@@ -125,7 +125,8 @@ def pin(request, registration_id: int):
         source_id = 0
     study = services.patient_studies(patient).find(source_id, request.POST.get("study", ""))
     if study is None:
-        return _render_panel(request, patient, registration, status=400,
+        # htmx swaps only 2xx answers: the panel shows the message in place; a plain POST gets a 400.
+        return _render_panel(request, patient, registration, status=200 if request.htmx else 400,
                              error="Cet examen n'a pas été retrouvé dans les sources d'images du patient.")
     services.pin(by=request.user, registration=registration, study=study)
     return _render_panel(request, patient, registration)

@@ -60,8 +60,9 @@ def test_an_unknown_study_is_refused_with_a_french_message(client, secretary, re
                            {"source": source.pk, "study": "9.9.9"})
     assert response.status_code == 400
     assert "n&#x27;a pas été retrouvé" in response.content.decode()
-    response = client.post(f"/imagerie/inscription/{registration.pk}/epingler/", {"source": "x", "study": ""})
-    assert response.status_code == 400
+    response = client.post(f"/imagerie/inscription/{registration.pk}/epingler/", {"source": "x", "study": ""},
+                           HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "n&#x27;a pas été retrouvé" in response.content.decode()
     assert not PinnedStudy.objects.exists() and not AuditEvent.objects.filter(action=Action.IMAGING_STUDY_PIN).exists()
 
 
