@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from oncodcc.audit import services as audit
 from oncodcc.audit.services import Action
-from oncodcc.core.policy import has_permission
+from oncodcc.core.policy import AccessDenied, has_permission
 from oncodcc.patients.models import Patient
 from oncodcc.patients.policy import require
 from oncodcc.rcp.models import Registration
@@ -62,7 +62,13 @@ def _render_panel(request, patient: Patient, registration: Registration | None, 
 
 @require_GET
 def panel(request, patient_id: int):
-    patient = _patient(request, patient_id, Action.IMAGING_STUDIES_VIEW)
+    try:
+        patient = _patient(request, patient_id, Action.IMAGING_STUDIES_VIEW)
+    except AccessDenied:
+        if not request.htmx:
+            raise
+        # The refusal is audited (require); htmx swaps only 2xx answers, so the panel says it in place.
+        return HttpResponse('<p class="small text-muted mb-0">Vous n\'avez pas accès aux examens de ce patient.</p>')
     return _render_panel(request, patient, _registration(request.GET.get("inscription"), patient))
 
 

@@ -86,9 +86,11 @@ def test_outsider_is_refused_and_the_pacs_not_asked(client, patient, hospital, t
     outsider = f.DoctorFactory()
     client.force_login(outsider)
     assert panel(client, patient).status_code == 403
+    in_page = client.get(f"/imagerie/patient/{patient.pk}/", HTTP_HX_REQUEST="true")
+    assert in_page.status_code == 200 and "Vous n'avez pas accès aux examens" in in_page.content.decode()
     assert pacs.requests == 0
     assert not AuditEvent.objects.filter(action=Action.IMAGING_STUDIES_VIEW).exists()
-    assert AuditEvent.objects.get(action=Action.ACCESS_DENIED).patient_id == patient.pk
+    assert AuditEvent.objects.filter(action=Action.ACCESS_DENIED, patient_id=patient.pk).count() == 2
 
 
 def test_opening_a_study_redirects_to_the_viewer_and_is_audited(client, coordinator, patient, orthanc_source, pacs):
