@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "oncodcc.questionnaires",
     "oncodcc.careplans",
     "oncodcc.trials",
+    "oncodcc.imaging",
     "oncodcc.documents",
     "oncodcc.audit",
     "oncodcc.interop.hl7v2",
@@ -301,6 +302,8 @@ DCC_PSEUDONYM_KEY = os.environ.get("DCC_PSEUDONYM_KEY", "")
 DCC_REGION_NAME = os.environ.get("DCC_REGION_NAME", "Région de démonstration")
 # How long a break-the-glass access stays open once justified.
 DCC_BREAK_GLASS_HOURS = int(os.environ.get("DCC_BREAK_GLASS_HOURS", "12"))
+# Imaging: how long a PACS's answer (the studies of one patient in one source) is reused before asking again.
+DCC_IMAGING_CACHE_SECONDS = int(os.environ.get("DCC_IMAGING_CACHE_SECONDS", "120"))
 
 # --- Interoperability in (issue 5) ---
 # HL7 v2 MLLP listener (`dcc mllp`): port and bind address; the largest frame accepted (a CDA with its PDF inside).

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("oncodcc.interop.launch.urls")),  # /launch (contextual call from a hospital record)
     path("pps/", include("oncodcc.careplans.urls")),
     path("diffusion/", include("oncodcc.diffusion.urls")),
+    path("imagerie/", include("oncodcc.imaging.urls")),
     path("statistiques/", include("oncodcc.infocentre.urls")),
     path("infocentre/", include("oncodcc.infocentre.urls_search")),
     path("admin/", admin.site.urls),

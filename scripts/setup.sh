@@ -8,8 +8,9 @@ PYTHON=${PYTHON:-python3}
 
 # WeasyPrint (PDF) needs Pango and HarfBuzz; DejaVu covers every character of French names.
 debs=(fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
-# Tests: Chromium for the browser journeys, poppler-utils (pdftoppm, pdfinfo) to look at generated PDFs.
-if [ "$profile" = test ]; then debs+=(chromium poppler-utils); fi
+# Tests: Chromium for the browser journeys, poppler-utils (pdftoppm, pdfinfo) to look at generated PDFs, Orthanc with
+# its DICOMweb plugin as the real PACS of the imaging tests.
+if [ "$profile" = test ]; then debs+=(chromium poppler-utils orthanc orthanc-dicomweb); fi
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -82,6 +82,13 @@ class Action:
     DEMO_DATA = "system.demo_data"
     TRIAL_PRESCREEN_VIEW = "trial.prescreen.view"  # the possible trials of a case shown (reads its fiche)
     TRIAL_IMPORT = "trial.import"  # the regional trials registry imported (CSV or FHIR Bundle)
+    # Imaging (oncodcc.imaging): the patient's studies listed from the PACS, one opened in the viewer, a study
+    # pinned to (or unpinned from) a registration, an image source registered by `dcc imaging register-source`.
+    IMAGING_STUDIES_VIEW = "imaging.studies.view"
+    IMAGING_STUDY_VIEW = "imaging.study.view"
+    IMAGING_STUDY_PIN = "imaging.study.pin"
+    IMAGING_STUDY_UNPIN = "imaging.study.unpin"
+    IMAGING_SOURCE_REGISTER = "imaging.source.register"
     # Diffusion out (oncodcc.diffusion): a manual resend, the patient's objection to the DMP, reading the raw
     # payloads of the attempt log, a DPI receiver registered.
     DIFFUSION_RESEND = "diffusion.resend"

@@ -42,4 +42,6 @@ def detail(request, pk: int):
         "can_view_history": has_permission(request.user, VIEW_HISTORY, patient),
         "can_register": has_permission(request.user, REGISTER) and not patient.is_merged,
         "care_team_form": CareTeamForm() if can_edit else None,
+        # The studies of the hospitals' PACS, loaded by htmx after the page (a slow source never holds it).
+        "imaging_panel": "imaging/_panel_loader.html",
     })

@@ -270,6 +270,10 @@ ACTION_LABELS = {
     Action.LAUNCH: "Ouverture depuis le dossier de l'établissement (appel contextuel)",
     Action.LAUNCH_REFUSED: "Appel contextuel refusé",
     Action.PATIENT_ACCESS_HISTORY_VIEW: "Consultation de l'historique des accès",
+    Action.IMAGING_STUDIES_VIEW: "Consultation de la liste des examens d'imagerie",
+    Action.IMAGING_STUDY_VIEW: "Ouverture d'un examen d'imagerie dans le visualiseur",
+    Action.IMAGING_STUDY_PIN: "Choix d'un examen d'imagerie à projeter en RCP",
+    Action.IMAGING_STUDY_UNPIN: "Retrait d'un examen d'imagerie à projeter",
 }
 
 

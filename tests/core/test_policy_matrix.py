@@ -50,9 +50,10 @@ def test_every_permission_has_a_matrix():
     assert CLIENT_PERMISSIONS == [client_policy.READ_PATIENT]
     subjects = {name.split(".")[0] for name in policy.permissions()}
     # diffusion.*: the matrix of tests/diffusion/test_pages_and_commands.py (test_resend_matrix); infocentre.*: the
-    # matrix of tests/infocentre/test_access.py; account_request.*: tests/accounts/test_request_policy_matrix.py; trial.*: tests/trials/test_prescreen_page.py.
+    # matrix of tests/infocentre/test_access.py; account_request.*: tests/accounts/test_request_policy_matrix.py; trial.*: tests/trials/test_prescreen_page.py;
+    # imaging.*: tests/imaging/test_policy.py.
     assert subjects == {"patient", "board", "meeting", "fiche", "client", "admin", "account", "diffusion",
-                        "infocentre", "document", "careplan", "account_request", "trial"}, subjects
+                        "infocentre", "document", "careplan", "account_request", "trial", "imaging"}, subjects
     # careplan.*: test_documents_matrix below; account.review: tests/accounts/test_access_review.py and
     # test_account_review_matrix below.
     assert [n for n in policy.permissions() if n.startswith("careplan.")] == [careplan_policy.VIEW_CAREPLAN]
