@@ -2,10 +2,26 @@
 
 import re
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
+
 
 def pick(page, label: str, text: str) -> None:
     box = page.get_by_role("combobox", name=label)
-    box.locator("xpath=ancestor::div[contains(@class, 'ts-control')]").click()
-    page.keyboard.type(text)
+    control = box.locator("xpath=ancestor::div[contains(@class, 'ts-control')]")
     dropdown = page.locator(f"#{box.get_attribute('aria-controls')}")
-    dropdown.get_by_role("option", name=re.compile(re.escape(text), re.IGNORECASE)).first.click()
+    option = dropdown.get_by_role("option", name=re.compile(re.escape(text), re.IGNORECASE)).first
+    # A person who typed too early (before the list opened) clears and types again: so does the test, twice at most.
+    for attempt in range(3):
+        control.click()
+        expect(box).to_be_focused()
+        page.keyboard.press("Control+A")
+        page.keyboard.type(text, delay=20)
+        try:
+            option.wait_for(state="visible", timeout=5000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+    option.click()
