@@ -58,7 +58,7 @@ def region(settings):
 @on_postgresql
 def test_regional_dataset(region):
     out, patients = region
-    assert "1 200 patients" in out and "Jeu de données régional chargé" in out
+    assert "1\u202f200 patients" in out and "Jeu de données régional chargé" in out
     assert patients.count() == 1200
     boards = Board.objects.filter(national_id__startswith=regional.NATIONAL_ID_PREFIX)
     assert boards.count() == 8  # at least the eight board kinds of the catalogue
