@@ -7,11 +7,12 @@ audits them; the administrators' lists hold meetings and counts only, never a pa
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from oncodcc.audit.models import AuditEvent
 from oncodcc.audit.services import Action
 from oncodcc.diffusion import selectors as diffusion
+from oncodcc.patients.policy import accessible_patients
 from oncodcc.rcp import quorum
 from oncodcc.rcp.models import Fiche, Meeting, Registration
 
@@ -28,13 +29,39 @@ class MeetingToPrepare:
     incomplete: int
 
 
-def incomplete_registrations(boards, visible, now) -> list[Registration]:
-    """Secretary: cases registered in the coming meetings whose file is not complete yet."""
-    return list(
-        Registration.objects.filter(meeting__board__in=boards, patient__in=visible, complete_file=False,
+def first_visible(user, lists: dict[str, QuerySet], limit: int = LIMIT) -> dict[str, list]:
+    """The first `limit` rows of each ordered queryset whose patient the user may see (`row.patient_id`).
+
+    Why not `patient__in=accessible_patients(user)` in each query: at regional scale that subquery reads every
+    patient and builds the user's board relation (every registration of their boards, tens of thousands of rows)
+    for each list of the page. The lists themselves are short (the user's boards' coming meetings, their own
+    drafts): their candidates are read first, then one query checks the access rules of those patients only."""
+    chunk = limit * 4
+    candidates = {name: list(queryset[:chunk]) for name, queryset in lists.items()}
+    ids = {row.patient_id for rows in candidates.values() for row in rows}
+    visible = set(accessible_patients(user).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+    shown = {}
+    for name, rows in candidates.items():
+        kept = [row for row in rows if row.patient_id in visible]
+        offset = chunk
+        while len(kept) < limit and len(rows) == chunk:  # rare: a whole chunk of patients outside the relations
+            rows = list(lists[name][offset:offset + chunk])
+            offset += chunk
+            more = {row.patient_id for row in rows}
+            visible |= set(accessible_patients(user).filter(pk__in=more).values_list("pk", flat=True))
+            kept += [row for row in rows if row.patient_id in visible]
+        shown[name] = kept[:limit]
+    return shown
+
+
+def incomplete_query(boards, now) -> QuerySet[Registration]:
+    """Secretary: cases registered in the coming meetings whose file is not complete yet (every patient: the
+    caller keeps those the user may see, `first_visible`)."""
+    return (
+        Registration.objects.filter(meeting__board__in=boards, complete_file=False,
                                     status__in=Registration.ACTIVE_STATUSES, meeting__starts_at__gte=now)
         .exclude(meeting__status=Meeting.Status.CANCELLED)
-        .select_related("patient", "meeting__board").order_by("meeting__starts_at", "position")[:LIMIT])
+        .select_related("patient", "meeting__board").order_by("meeting__starts_at", "position", "pk"))
 
 
 def meetings_to_prepare(boards, now) -> list[MeetingToPrepare]:
@@ -59,11 +86,10 @@ def meetings_to_close(boards, now) -> list[Meeting]:
     return [m for m in candidates if now > m.starts_at + timedelta(minutes=m.duration_minutes) + CLOSE_GRACE][:LIMIT]
 
 
-def my_drafts(user, visible) -> list[Fiche]:
-    """Doctor: the fiches they started and have not validated."""
-    return list(
-        Fiche.objects.filter(created_by=user, status=Fiche.Status.DRAFT, patient__in=visible)
-        .select_related("patient", "registration__meeting__board").order_by("-updated_at")[:LIMIT])
+def drafts_query(user) -> QuerySet[Fiche]:
+    """Doctor: the fiches they started and have not validated (every patient: see `first_visible`)."""
+    return (Fiche.objects.filter(created_by=user, status=Fiche.Status.DRAFT)
+            .select_related("patient", "registration__meeting__board").order_by("-updated_at", "pk"))
 
 
 def meetings_without_quorum(boards, now) -> list[Meeting]:
