@@ -148,7 +148,8 @@ def load(*, patients: int = DEFAULT_PATIENTS, seed: int = builder.DEFAULT_SEED, 
                   CareTeamMember, Registration, Fiche, Tumour, ProposedTreatment, AuditEvent):
         reset_sequence(model)
     with connection.cursor() as cursor:
-        for model in (Patient, PatientIdentifier, CareTeamMember, Meeting, Registration, Fiche, AuditEvent):
+        for model in (Patient, PatientIdentifier, CareTeamMember, Meeting, Attendance, Registration, Fiche, Tumour,
+                      ProposedTreatment, AuditEvent):  # every table written: without statistics, seq scans
             cursor.execute(f"ANALYZE {model._meta.db_table}")
     counts.seconds = round(time.monotonic() - started, 1)
     step("séquences remises à niveau, statistiques du planificateur à jour (ANALYZE)")
