@@ -8,7 +8,9 @@ from django.utils import timezone
 
 from oncodcc.accounts.models import Role
 from oncodcc.audit.models import AuditEvent
-from oncodcc.rcp.models import Fiche, Meeting
+from oncodcc.front import worklists
+from oncodcc.patients.models import CareTeamMember
+from oncodcc.rcp.models import Fiche, Meeting, Registration
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -60,3 +62,24 @@ def test_dpo_sees_the_week_s_accesses_outside_relations(client):
     client.force_login(dpo)
     html = client.get("/").content.decode()
     assert 'id="recent-break-glass"' in html and "Séances à préparer" not in html
+
+
+def test_home_lists_skip_whole_chunks_of_patients_outside_the_user_s_relations(client):
+    """The home page reads each list's candidates by chunks, then checks the access rules of their patients
+    (worklists.first_visible): cases the doctor registered for patients no longer in their relations fill more
+    than a chunk before the one they may still see; it is shown, the others neither shown nor audited."""
+    doctor = f.DoctorFactory()
+    soon = f.MeetingFactory(starts_at=timezone.now() + timedelta(days=2))
+    hidden = [f.RegistrationFactory(meeting=soon, created_by=doctor) for _ in range(worklists.LIMIT * 4 + 3)]
+    later = f.MeetingFactory(starts_at=timezone.now() + timedelta(days=9))
+    seen = f.RegistrationFactory(meeting=later, created_by=doctor)
+    CareTeamMember.objects.create(patient=seen.patient, practitioner=doctor.practitioner)
+
+    mine = Registration.objects.filter(created_by=doctor).order_by("meeting__starts_at", "position", "pk")
+    assert worklists.first_visible(doctor, {"mine": mine}) == {"mine": [seen]}
+    client.force_login(doctor)
+    html = client.get("/").content.decode()
+    assert seen.patient.display_name in html
+    assert not any(r.patient.display_name in html for r in hidden[:5])
+    listed = set(AuditEvent.objects.filter(action="patient.list").values_list("patient_id", flat=True))
+    assert seen.patient_id in listed and not listed & {r.patient_id for r in hidden}
