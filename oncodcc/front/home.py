@@ -4,7 +4,7 @@ drafts, the meetings to close, the 3C administrator's meetings without quorum an
 recent accesses outside relations; my patients' latest RCP proposals (GPs and
 the doctors named on registrations)."""
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -15,7 +15,7 @@ from oncodcc.core.policy import has_permission
 from oncodcc.diffusion.policy import VIEW_ERRORS
 from oncodcc.patients import vigilance
 from oncodcc.patients.policy import AUDIT_BREAK_GLASS, REGISTER, REVIEW_IDENTITIES
-from oncodcc.rcp.models import Fiche, Meeting, Registration
+from oncodcc.rcp.models import Attendance, BoardMember, Fiche, Meeting, Registration
 from oncodcc.rcp.policy import boards_of
 
 from . import worklists
@@ -44,15 +44,16 @@ def home(request):
     )
     waiting = Fiche.objects.filter(status=Fiche.Status.DRAFT, registration__meeting__board__in=boards)
     if user.role in {Role.DOCTOR, Role.COORDINATOR} and user.practitioner_id:
-        waiting = waiting.filter(
-            Q(registration__meeting__board__members__practitioner_id=user.practitioner_id,
-              registration__meeting__board__members__is_coordinator=True)
-            | Q(registration__meeting__attendances__practitioner_id=user.practitioner_id)
-        )
+        # EXISTS rather than joins: no duplicate rows to remove (a DISTINCT over every column of the fiche).
+        coordinates = BoardMember.objects.filter(board_id=OuterRef("registration__meeting__board_id"),
+                                                 practitioner_id=user.practitioner_id, is_coordinator=True)
+        attended = Attendance.objects.filter(meeting_id=OuterRef("registration__meeting_id"),
+                                             practitioner_id=user.practitioner_id)
+        waiting = waiting.filter(Exists(coordinates) | Exists(attended))
     waiting = (
         waiting.filter(registration__meeting__starts_at__lte=now)
         .select_related("patient", "registration__meeting__board")
-        .distinct().order_by("registration__meeting__starts_at", "pk")
+        .order_by("registration__meeting__starts_at", "pk")
     )
     prepares = user.role in PREPARES_MEETINGS
     # Each list read among its own rows (the user's boards, their cases, their drafts), then one check of the access
