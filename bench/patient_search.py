@@ -48,23 +48,6 @@ def _setup_django() -> None:
 # --- loading ------------------------------------------------------------------------------------------------------
 
 
-def _surnames(rng: random.Random):
-    from faker.providers.person.fr_FR import Provider
-
-    common = sorted(set(Provider.last_names))
-    rng.shuffle(common)
-    weights = [1 / (rank + 1) ** 0.5 for rank in range(len(common))]
-    syllables = ["bra", "cou", "del", "fer", "gau", "lan", "mar", "nou", "pel", "qui", "ros", "sau", "tel", "val",
-                 "ver", "zan", "chal", "bour", "gnac", "mont", "ric", "teil", "ouz", "lhe"]
-
-    def pick() -> str:
-        if rng.random() < 0.8:
-            return rng.choices(common, weights)[0]
-        return "".join(rng.choice(syllables) for _ in range(3)).capitalize()
-
-    return common[0], pick
-
-
 def _hospitals():
     from oncodcc.directory.models import Organisation
 
@@ -100,7 +83,9 @@ def load(count: int, seed: int = 16) -> None:
     rng = random.Random(seed)
     hospitals = _hospitals()
     doctor = _bench_doctor(hospitals[0])
-    common, surname = _surnames(rng)
+    from oncodcc.demo.regional import surname_picker
+
+    common, surname = surname_picker(rng)  # the regional dataset's names (dcc demo-data --scale region)
     female, male = list(Provider.first_names_female), list(Provider.first_names_male)
     with connection.cursor() as cursor:
         cursor.execute("SELECT coalesce(max(id), 0) FROM patients_patient")

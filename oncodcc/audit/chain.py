@@ -86,6 +86,12 @@ class VerifyResult:
     legacy: int = 0  # events hashed before the audit key
     key_ids: set[str] = field(default_factory=set)
     checkpoints: int = 0
+    since: object = None  # the checkpoint an incremental check started from (None: the whole chain was read)
+
+    @property
+    def walked(self) -> int:
+        """Events read and checked one by one (all of them, or those after the starting checkpoint)."""
+        return self.checked - (self.since.count if self.since else 0)
 
 
 class _Broken(Exception):
@@ -131,14 +137,20 @@ def _check_head(expected_prev: str, checked: int, last_id: int, ring: dict[str, 
         raise _Broken(head.last_event_id, "tête de chaîne modifiée (signature différente)")
 
 
-def verify_chain(batch_size: int = 5000, checkpoints: list | None = None) -> VerifyResult:
+def verify_chain(batch_size: int = 5000, checkpoints: list | None = None, since=None) -> VerifyResult:
     """Walk the chain in order; report the first event whose content, link, key or checkpoint does not match.
-    `checkpoints`: signed heads read from outside the database (`checkpoints.read`), each checked in passing."""
+    `checkpoints`: signed heads read from outside the database (`checkpoints.read`), each checked in passing.
+    `since`: one of them, trusted as the start (incremental check): its event must still carry the signed hash and
+    content, with as many events up to it as it attests; only the events after it are walked."""
     ring = keyring()
     pending = sorted(checkpoints or [], key=lambda cp: cp.last_event_id)
     result = VerifyResult(ok=True, checked=0, checkpoints=len(pending))
     expected_prev, last_id, seen_keyed = GENESIS, 0, False
     try:
+        if since is not None:
+            pending = [cp for cp in pending if cp.last_event_id > since.last_event_id]
+            result.checkpoints = 1 + len(pending)
+            expected_prev, last_id, seen_keyed = _start_at(since, ring, result)
         while True:
             batch = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id")[:batch_size])
             if not batch:
@@ -162,6 +174,21 @@ def verify_chain(batch_size: int = 5000, checkpoints: list | None = None) -> Ver
     except _Broken as broken:
         result.ok, result.first_bad_id, result.problem = False, broken.event_id, broken.problem
     return result
+
+
+def _start_at(since, ring: dict[str, str], result: VerifyResult) -> tuple[str, int, bool]:
+    """The walk's starting point at a signed checkpoint: its event checked (content, signed hash) and the events up
+    to it counted (a deletion before it shows as a wrong count). The events before it are not re-read: a content
+    rewritten before the checkpoint is found only by the full walk."""
+    event = AuditEvent.objects.filter(pk=since.last_event_id).first()
+    before = AuditEvent.objects.filter(pk__lte=since.last_event_id).count()
+    since.check(event, before)
+    kid = _check_event(event, ring, seen_keyed=False)
+    if kid is not None:
+        result.key_ids.add(kid)
+    result.checked = before
+    result.since = since
+    return event.hash, event.id, kid is not None
 
 
 def broken(event_id: int | None, problem: str) -> _Broken:

@@ -87,19 +87,29 @@ def _sign(key: str, at: str, signed: tuple) -> str:
     return keys.mac(key, f"checkpoint|{at}|{signed[0]}:{signed[1]}:{signed[2]}")
 
 
-def verify(batch_size: int = 5000, path: str | Path | None = None) -> tuple[chain.VerifyResult, Path]:
-    """The chain checked against the checkpoints of `path` (default DCC_AUDIT_CHECKPOINT_FILE)."""
+def verify(batch_size: int = 5000, path: str | Path | None = None,
+           full: bool = True) -> tuple[chain.VerifyResult, Path]:
+    """The chain checked against the checkpoints of `path` (default DCC_AUDIT_CHECKPOINT_FILE). `full=False`:
+    from the last signed checkpoint only (the whole chain when there is none)."""
     target = checkpoint_file(path)
     try:
         found = read(target)
     except CheckpointError as exc:
         return chain.VerifyResult(ok=False, checked=0, problem=str(exc)), target
-    return chain.verify_chain(batch_size=batch_size, checkpoints=found), target
+    since = None if full else last_non_empty(found)
+    return chain.verify_chain(batch_size=batch_size, checkpoints=found, since=since), target
 
 
-def write(path: str | Path | None = None, batch_size: int = 5000) -> tuple[chain.VerifyResult, dict | None, Path]:
+def last_non_empty(found: list[Checkpoint]) -> Checkpoint | None:
+    """The checkpoint attesting the longest chain; one taken on an empty chain attests nothing to start from."""
+    attested = [checkpoint for checkpoint in found if checkpoint.count]
+    return max(attested, key=lambda checkpoint: checkpoint.last_event_id) if attested else None
+
+
+def write(path: str | Path | None = None, batch_size: int = 5000,
+          full: bool = True) -> tuple[chain.VerifyResult, dict | None, Path]:
     """Verify the chain (against the earlier checkpoints) and, if intact, append a signed line with its head."""
-    result, target = verify(batch_size=batch_size, path=path)
+    result, target = verify(batch_size=batch_size, path=path, full=full)
     if not result.ok:
         return result, None, target
     head = AuditChainHead.objects.filter(pk=1).first()

@@ -5,7 +5,7 @@ drafts, the meetings to close, the 3C administrator's meetings without quorum an
 recent accesses outside relations; my patients' latest RCP proposals (GPs and
 the doctors named on registrations)."""
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -15,8 +15,8 @@ from oncodcc.audit.services import Action
 from oncodcc.core.policy import has_permission
 from oncodcc.diffusion.policy import VIEW_ERRORS
 from oncodcc.patients import vigilance
-from oncodcc.patients.policy import AUDIT_BREAK_GLASS, REGISTER, REVIEW_IDENTITIES, accessible_patients
-from oncodcc.rcp.models import Fiche, Meeting, Registration
+from oncodcc.patients.policy import AUDIT_BREAK_GLASS, REGISTER, REVIEW_IDENTITIES
+from oncodcc.rcp.models import Attendance, BoardMember, Fiche, Meeting, Registration
 from oncodcc.rcp.policy import boards_of
 
 from . import worklists
@@ -38,30 +38,38 @@ def home(request):
     mine = Q(created_by=user)
     if user.practitioner_id:
         mine |= Q(requesting_doctor_id=user.practitioner_id) | Q(presenting_doctor_id=user.practitioner_id)
-    visible = accessible_patients(user).values("pk")
     my_cases = (
-        Registration.objects.filter(mine, patient__in=visible, status__in=Registration.ACTIVE_STATUSES,
+        Registration.objects.filter(mine, status__in=Registration.ACTIVE_STATUSES,
                                     meeting__starts_at__gte=now - timezone.timedelta(days=1))
-        .select_related("patient", "meeting__board").order_by("meeting__starts_at", "position")[:15]
+        .select_related("patient", "meeting__board").order_by("meeting__starts_at", "position", "pk")
     )
-    waiting = Fiche.objects.filter(status=Fiche.Status.DRAFT, registration__meeting__board__in=boards,
-                                   patient__in=visible)
+    waiting = Fiche.objects.filter(status=Fiche.Status.DRAFT, registration__meeting__board__in=boards)
     if user.role in {Role.DOCTOR, Role.COORDINATOR} and user.practitioner_id:
-        waiting = waiting.filter(
-            Q(registration__meeting__board__members__practitioner_id=user.practitioner_id,
-              registration__meeting__board__members__is_coordinator=True)
-            | Q(registration__meeting__attendances__practitioner_id=user.practitioner_id)
-        )
+        # EXISTS rather than joins: no duplicate rows to remove (a DISTINCT over every column of the fiche).
+        coordinates = BoardMember.objects.filter(board_id=OuterRef("registration__meeting__board_id"),
+                                                 practitioner_id=user.practitioner_id, is_coordinator=True)
+        attended = Attendance.objects.filter(meeting_id=OuterRef("registration__meeting_id"),
+                                             practitioner_id=user.practitioner_id)
+        waiting = waiting.filter(Exists(coordinates) | Exists(attended))
     waiting = (
         waiting.filter(registration__meeting__starts_at__lte=now)
         .select_related("patient", "registration__meeting__board")
-        .distinct().order_by("registration__meeting__starts_at")[:15]
+        .order_by("registration__meeting__starts_at", "pk")
     )
-    my_cases, waiting = list(my_cases), list(waiting)
     prepares = user.role in PREPARES_MEETINGS
-    incomplete = worklists.incomplete_registrations(boards, visible, now) if prepares else []
-    drafts = worklists.my_drafts(user, visible) if user.practitioner_id else []
-    to_send = worklists.fiches_to_send(boards, visible, now) if user.role == Role.SECRETARY else []
+    # Each list read among its own rows (the user's boards, their cases, their drafts), then one check of the access
+    # rules over the patients they name (`first_visible`: the page stays bounded at regional scale).
+    lists = {"my_cases": my_cases, "waiting": waiting}
+    if prepares:
+        lists["incomplete"] = worklists.incomplete_query(boards, now)
+    if user.practitioner_id:
+        lists["drafts"] = worklists.drafts_query(user)
+    if user.role == Role.SECRETARY:
+        lists["to_send"] = worklists.to_send_query(boards, now)
+    shown_rows = worklists.first_visible(user, lists)
+    my_cases, waiting = shown_rows["my_cases"], shown_rows["waiting"]
+    incomplete, drafts = shown_rows.get("incomplete", []), shown_rows.get("drafts", [])
+    to_send = worklists.fiches_to_send(shown_rows.get("to_send", []))
     administers = has_permission(user, VIEW_ERRORS)
     is_dpo = has_permission(user, AUDIT_BREAK_GLASS)
     my_patients = my_patients_in_rcp(user)

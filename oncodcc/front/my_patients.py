@@ -34,11 +34,19 @@ def my_patients_in_rcp(user) -> list[PatientProposal]:
         status__in=Registration.ACTIVE_STATUSES,
     ).values("patient_id")
     latest = (Fiche.objects.filter(patient_id=OuterRef("pk"), status=Fiche.Status.VALIDATED)
-              .order_by("-validated_at", "-pk").values("pk")[:1])
+              .order_by("-validated_at", "-pk"))
+    # Only the SHOWN most recent proposals are read (a GP may have thousands of patients): newest first, ties in
+    # the order of names, as the list is shown.
+    # The two relations read through their own indexes (patient.gp_id, the registration's doctors), then the
+    # access rules on those patients only: ORed in one filter they made PostgreSQL read every patient.
+    candidates = {*Patient.objects.filter(gp_id=user.practitioner_id).values_list("pk", flat=True),
+                  *named.values_list("patient_id", flat=True)}
     patients = list(
-        accessible_patients(user).filter(Q(gp_id=user.practitioner_id) | Q(pk__in=named))
-        .annotate(latest_fiche=Subquery(latest)).exclude(latest_fiche=None)
-        .order_by("birth_name", "first_birth_given_name", "pk")
+        accessible_patients(user).filter(pk__in=candidates)
+        .annotate(latest_fiche=Subquery(latest.values("pk")[:1]),
+                  latest_validated_at=Subquery(latest.values("validated_at")[:1]))
+        .exclude(latest_fiche=None)
+        .order_by("-latest_validated_at", "birth_name", "first_birth_given_name", "pk")[:SHOWN]
     )
     fiches = (Fiche.objects.filter(pk__in=[p.latest_fiche for p in patients])
               .select_related("registration__meeting__board").prefetch_related("treatments").in_bulk())

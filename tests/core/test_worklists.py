@@ -12,8 +12,8 @@ from oncodcc.audit.models import AuditEvent
 from oncodcc.diffusion.models import Delivery
 from oncodcc.documents.models import Document
 from oncodcc.front import worklists
-from oncodcc.patients.models import Patient
-from oncodcc.rcp.models import Board, Fiche, Meeting
+from oncodcc.patients.models import CareTeamMember
+from oncodcc.rcp.models import Board, Fiche, Meeting, Registration
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -98,7 +98,7 @@ def test_secretary_sees_the_fiches_whose_document_has_not_reached_every_recipien
     old, _ = _validated_with_document(board, doctor, days_ago=40)
     other_board, _ = _validated_with_document(f.BoardFactory(), doctor)
 
-    rows = worklists.fiches_to_send(board_qs(board), Patient.objects.values("pk"), timezone.now())
+    rows = worklists.fiches_to_send(worklists.to_send_query(board_qs(board), timezone.now()))
     assert [(row.fiche.pk, row.reason) for row in rows] == [
         (failed.pk, "failed"), (waiting.pk, "sending"), (unsent.pk, "not_sent")]
 
@@ -129,3 +129,24 @@ def test_fiches_to_send_are_the_secretary_s_list_only(client):
 
 def board_qs(board):
     return Board.objects.filter(pk=board.pk)
+
+
+def test_home_lists_skip_whole_chunks_of_patients_outside_the_user_s_relations(client):
+    """The home page reads each list's candidates by chunks, then checks the access rules of their patients
+    (worklists.first_visible): cases the doctor registered for patients no longer in their relations fill more
+    than a chunk before the one they may still see; it is shown, the others neither shown nor audited."""
+    doctor = f.DoctorFactory()
+    soon = f.MeetingFactory(starts_at=timezone.now() + timedelta(days=2))
+    hidden = [f.RegistrationFactory(meeting=soon, created_by=doctor) for _ in range(worklists.LIMIT * 4 + 3)]
+    later = f.MeetingFactory(starts_at=timezone.now() + timedelta(days=9))
+    seen = f.RegistrationFactory(meeting=later, created_by=doctor)
+    CareTeamMember.objects.create(patient=seen.patient, practitioner=doctor.practitioner)
+
+    mine = Registration.objects.filter(created_by=doctor).order_by("meeting__starts_at", "position", "pk")
+    assert worklists.first_visible(doctor, {"mine": mine}) == {"mine": [seen]}
+    client.force_login(doctor)
+    html = client.get("/").content.decode()
+    assert seen.patient.display_name in html
+    assert not any(r.patient.display_name in html for r in hidden[:5])
+    listed = set(AuditEvent.objects.filter(action="patient.list").values_list("patient_id", flat=True))
+    assert seen.patient_id in listed and not listed & {r.patient_id for r in hidden}

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from oncodcc.accounts.models import User
 from oncodcc.core.templatetags.french import pluriel
-from oncodcc.demo import builder
+from oncodcc.demo import builder, regional
 from oncodcc.demo.accounts import DEMO_PASSWORD, DEMO_USERNAMES, SIGN_IN_HELP, accounts_table
 from oncodcc.demo.region import add_demo_second_factors
 
@@ -23,8 +23,12 @@ class Command(BaseCommand):
                                  "des patients (premier démarrage de `make run`).")
         parser.add_argument("--seed", type=int, default=builder.DEFAULT_SEED,
                             help=f"Graine du générateur (défaut {builder.DEFAULT_SEED}) : même graine, mêmes données.")
-        parser.add_argument("--patients", type=int, default=builder.DEFAULT_PATIENTS,
-                            help=f"Nombre de patients (défaut {builder.DEFAULT_PATIENTS}).")
+        parser.add_argument("--patients", type=int, default=None,
+                            help=f"Nombre de patients (défaut {builder.DEFAULT_PATIENTS} ; "
+                                 f"{regional.DEFAULT_PATIENTS} avec --scale region).")
+        parser.add_argument("--scale", choices=["demo", "region"], default="demo",
+                            help="demo : la région de démonstration (600 patients) ; region : en plus, une région "
+                                 "à l'échelle d'un DSRC (PostgreSQL seulement, écrite avec COPY).")
         parser.add_argument("--months", type=int, default=builder.DEFAULT_MONTHS,
                             help=f"Mois de séances passées (défaut {builder.DEFAULT_MONTHS}).")
 
@@ -37,8 +41,14 @@ class Command(BaseCommand):
                 "Refusé : le mode démonstration est désactivé (DCC_DEMO_MODE=0 ou DCC_DEBUG=0). Les données de "
                 "démonstration ne se chargent jamais dans une base de production."
             )
+        if options["patients"] is None:
+            options["patients"] = regional.DEFAULT_PATIENTS if options["scale"] == "region" else \
+                builder.DEFAULT_PATIENTS
         if options["patients"] < 1 or options["months"] < 1:
             raise CommandError("--patients et --months doivent être positifs.")
+        if options["scale"] == "region":
+            self._load_region(options)
+            return
         if builder.demo_region_exists():
             # A region loaded before the second factor existed: its demo accounts get their published device.
             added = add_demo_second_factors(User.objects.filter(username__in=DEMO_USERNAMES), audited=True)
@@ -71,3 +81,18 @@ class Command(BaseCommand):
         self.stdout.write(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
         self.stdout.write(accounts_table())
         self.stdout.write(SIGN_IN_HELP)
+
+    def _load_region(self, options) -> None:
+        self.stdout.write(f"Chargement du jeu de données régional : {regional.format_count(options['patients'])} patients "
+                          "(COPY, données fictives)…")
+        try:
+            counts = regional.load(patients=options["patients"], seed=options["seed"], months=options["months"],
+                                   progress=self.stdout.write)
+        except (regional.RegionalRefused, builder.DemoConflict) as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(self.style.SUCCESS(
+            f"Jeu de données régional chargé en {counts['seconds']} s : {counts['hospitals']} établissements, "
+            f"{counts['boards']} RCP, {counts['meetings']} séances, {counts['patients']} patients, "
+            f"{counts['registrations']} inscriptions, {counts['fiches']} fiches validées, "
+            f"{counts['audit_events']} événements d'audit ; nom de naissance le plus fréquent : "
+            f"{counts['commonest_surname']}."))
