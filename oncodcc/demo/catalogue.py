@@ -191,7 +191,7 @@ BOARDS: tuple[BoardSpec, ...] = (
         steps=(
             Step("Quelle stratégie thérapeutique initiale ?",
                  "{patient}, {who}. {discovery} : nodule du {site} {side} de {size} mm (ACR 5). Microbiopsie : "
-                 "{morpho}, grade II, RE 90 %, RP 60 %, HER2 négatif, Ki67 15 %. Bilan d'extension sans "
+                 "{morpho}, grade II, {breast_biology}. Bilan d'extension sans "
                  "anomalie. {stage}.",
                  (Proposal(((SURG, "Tumorectomie avec biopsie du ganglion sentinelle"),), weight=4),
                   Proposal(((CHEMO, "Chimiothérapie néoadjuvante (EC puis paclitaxel)"),

@@ -30,6 +30,21 @@ def _morpho_words(code: str) -> str:
     return label[0].lower() + label[1:]
 
 
+# Breast cancer biology of the demo's cases: mostly hormone-sensitive HER2-negative, as in real boards, with the
+# HER2-positive, HER2-low and triple-negative cases a search ("HER2 positif") or a trial pre-screening looks for.
+# Chosen from the case's own number so that adding it drew nothing from the demo's random sequence.
+BREAST_BIOLOGY = (
+    "RE 90 %, RP 60 %, HER2 négatif, Ki67 15 %",
+    "RE 90 %, RP 60 %, HER2 négatif, Ki67 15 %",
+    "RE 0 %, RP 0 %, HER2 positif (score 3+), Ki67 40 %",
+    "RE 80 %, RP 30 %, HER2 négatif, Ki67 10 %",
+    "RE 80 %, RP 20 %, HER2 faible (score 2+, FISH non amplifiée), Ki67 25 %",
+    "RE 90 %, RP 60 %, HER2 négatif, Ki67 15 %",
+    "RE 0 %, RP 0 %, HER2 négatif (triple négatif), Ki67 60 %",
+    "RE 95 %, RP 10 %, HER2 positif (score 3+), Ki67 30 %",
+)
+
+
 def summary(case: Case, step: int, meeting: Meeting, rng: random.Random) -> str:
     """The case summary of a registration, from the step's template and the patient's story."""
     template = case.steps[min(step, len(case.steps) - 1)]
@@ -45,6 +60,7 @@ def summary(case: Case, step: int, meeting: Meeting, rng: random.Random) -> str:
         if case.screening else rng.choice(DISCOVERY), site=case.kind.site,
         side={RIGHT: "droit", LEFT: "gauche"}.get(case.laterality, ""), size=case.size,
         morpho=_morpho_words(case.morphology), stage=stage, tnm=case.other_stage or tnm,
+        breast_biology=BREAST_BIOLOGY[case.patient.birth_date.toordinal() % len(BREAST_BIOLOGY)],
     )
     text = " ".join(text.split()).replace(" .", ".").replace(" ,", ",")
     return re.sub(r"(^|\. )(\w)", lambda m: m.group(1) + m.group(2).upper(), text)

@@ -106,6 +106,17 @@ def test_breast_board_meets_today_with_cases_for_the_demo_doctor(region):
     assert not Fiche.objects.filter(registration__meeting=today).exists()
 
 
+def test_breast_cases_have_varied_biology_that_the_search_finds(region):
+    """The demo's breast cases are mostly HER2-negative, with HER2-positive and HER2-low ones: the infocentre's
+    search for "HER2 positif" and the HER2 trials' pre-screening have something to find."""
+    from oncodcc.infocentre.models import FicheSearchDocument
+
+    documents = FicheSearchDocument.objects
+    positive, negative = documents.filter(body__icontains="HER2 positif").count(), \
+        documents.filter(body__icontains="HER2 négatif").count()
+    assert 0 < positive < negative and documents.filter(body__icontains="HER2 faible").exists()
+
+
 def test_past_meetings_have_validated_fiches_that_pass_the_national_rules(region):
     today = timezone.localdate()
     past = Meeting.objects.filter(starts_at__date__lt=today).exclude(status=Meeting.Status.CANCELLED)
